@@ -131,6 +131,12 @@ class Settings(BaseSettings):
                 "SLACK_SIGNING_SECRET is required in HTTP mode "
                 "(SLACK_BOT_TOKEN set without SLACK_APP_TOKEN)"
             )
+        if self.bk_sops_apigw_url and not self.bk_component_api_url:
+            # bk-job §1: the bot uses BK-Job's v2 components, which only ESB serves.
+            problems.append(
+                "BK_COMPONENT_API_URL is required with BK_SOPS_APIGW_URL: "
+                "BK-Job is only reachable through ESB"
+            )
         if self.backend is Backend.BLUEKING and not (self.bk_app_code and self.bk_app_secret):
             problems.append(
                 "BK_APP_CODE and BK_APP_SECRET are required with a real BlueKing backend"
@@ -181,4 +187,4 @@ class Settings(BaseSettings):
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
     """Read settings from the process environment and ``env_file`` (when it exists)."""
-    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    return Settings(_env_file=env_file)

@@ -86,10 +86,13 @@ def test_real_backend_requires_app_credentials(monkeypatch: pytest.MonkeyPatch) 
     assert settings.default_biz is None  # only the sandbox has a built-in default business
 
 
-def test_gateway_url_alone_selects_the_real_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gateway_url_needs_esb_for_bk_job(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BK_SOPS_APIGW_URL", "https://bkapi.example.com/api/bk-sops/prod/")
     monkeypatch.setenv("BK_APP_CODE", "chatops")
     monkeypatch.setenv("BK_APP_SECRET", "xyz")
+    with pytest.raises(ValidationError, match="BK-Job is only reachable through ESB"):
+        load_settings()
+    monkeypatch.setenv("BK_COMPONENT_API_URL", "https://paas.example.com")
     settings = load_settings()
     assert settings.backend is Backend.BLUEKING
     assert settings.sops_gateway_url() == "https://bkapi.example.com/api/bk-sops/prod"

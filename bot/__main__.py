@@ -1,0 +1,154 @@
+"""The ``bkbot`` command line: sandbox | check (run and console arrive with the adapters)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot._logging import configure_logging
+from bot.clients.errors import BKError
+from bot.config import SANDBOX_APP_CODE, SANDBOX_APP_SECRET, Backend, Settings, load_settings
+
+__all__ = ["main"]
+
+# The user every health-check read is made as: BlueKing's built-in administrator exists on
+# every installation, and in sandbox mode everyone maps to it (product.md §6).
+CHECK_USER = "admin"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bkbot", description="BlueKing ChatOps for Slack: operate BK-Job and BK-SOPS."
+    )
+    parser.add_argument("--version", action="version", version=f"bkbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sandbox = sub.add_parser("sandbox", help="serve the embedded BlueKing sandbox over HTTP")
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8900, help="port to listen on (8900)")
+    sandbox.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="how fast runs progress relative to real time (1.0)",
+    )
+
+    sub.add_parser("check", help="validate settings and reach each configured dependency")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bkbot`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        # Same shape as a `bkbot check` line, on stderr: the process cannot start like this.
+        print(f"settings: FAILED - {_settings_problems(exc)}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    if args.command == "sandbox":
+        return _serve_sandbox(settings, args.host, args.port, args.speed)
+    if args.command == "check":
+        return asyncio.run(_check(settings))
+    raise AssertionError(f"unhandled command {args.command}")  # argparse guarantees a choice
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        message = str(err["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in err["loc"])
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
+
+
+def _serve_sandbox(settings: Settings, host: str, port: int, speed: float) -> int:
+    from bot.sandbox import serve
+
+    # product.md §5: the sandbox accepts BK_APP_CODE / BK_APP_SECRET, else the sandbox pair.
+    app_code = settings.bk_app_code or SANDBOX_APP_CODE
+    app_secret = (
+        settings.bk_app_secret.get_secret_value() if settings.bk_app_secret else SANDBOX_APP_SECRET
+    )
+    print(
+        f"BlueKing sandbox on http://{host}:{port} (ESB paths at the root, BK-SOPS gateway "
+        f"under /api/bk-sops/prod); app code {app_code!r}; speed x{speed}",
+        flush=True,
+    )
+    serve(host, port, app_code=app_code, app_secret=app_secret, speed=speed)
+    return 0
+
+
+@dataclass(frozen=True)
+class _CheckLine:
+    name: str
+    ok: bool
+    detail: str
+    skipped: bool = False
+
+    def render(self) -> str:
+        outcome = "skipped" if self.skipped else "ok" if self.ok else "FAILED"
+        return f"{self.name}: {outcome} - {self.detail}"
+
+
+async def _check(settings: Settings) -> int:
+    lines = [
+        _CheckLine(
+            "settings",
+            True,
+            f"adapter {settings.chat_adapter.value}, backend {settings.backend.value}",
+        )
+    ]
+    lines.extend(await _check_blueking(settings))
+    for line in lines:
+        print(line.render())
+    return 0 if all(line.ok for line in lines) else 1
+
+
+async def _check_blueking(settings: Settings) -> list[_CheckLine]:
+    from bot.runtime import build_blueking
+
+    results: list[_CheckLine] = []
+    async with build_blueking(settings) as bk:
+        where = "embedded sandbox" if bk.backend is Backend.SANDBOX else "BK-Job"
+        try:
+            page = await bk.job.get_public_script_list(length=1, bk_username=CHECK_USER)
+            results.append(
+                _CheckLine(
+                    "bk-job",
+                    True,
+                    f"{where} answered get_public_script_list "
+                    f"({page.total_record_size} public scripts)",
+                )
+            )
+        except BKError as exc:
+            results.append(_CheckLine("bk-job", False, str(exc)))
+        biz = settings.default_biz
+        if biz is None:
+            results.append(
+                _CheckLine("bk-sops", True, "set BKBOT_DEFAULT_BIZ to check BK-SOPS", skipped=True)
+            )
+        else:
+            try:
+                templates = await bk.sops.get_template_list(bk_biz_id=biz, bk_username=CHECK_USER)
+                results.append(
+                    _CheckLine(
+                        "bk-sops",
+                        True,
+                        f"get_template_list for business {biz} ({len(templates)} templates)",
+                    )
+                )
+            except BKError as exc:
+                results.append(_CheckLine("bk-sops", False, str(exc)))
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())

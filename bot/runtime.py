@@ -1,0 +1,88 @@
+"""Composition root: builds the BlueKing clients (real or embedded sandbox) from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+import httpx
+
+from bot.clients._http import Credentials, Transport, default_timeout
+from bot.clients.bk_job import JobClient
+from bot.clients.bk_sops import SopsClient
+from bot.config import Backend, Settings
+from bot.sandbox import Clock, Sandbox
+
+__all__ = ["SANDBOX_BASE_URL", "BlueKing", "build_blueking"]
+
+# The embedded sandbox is reached in-process; the host name only appears in logs and URLs.
+SANDBOX_BASE_URL = "http://sandbox.local"
+
+# One pool for every BlueKing call; the poller and many users share it.
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+
+
+@dataclass
+class BlueKing:
+    """The BlueKing side of the bot: both clients over one connection pool."""
+
+    job: JobClient
+    sops: SopsClient
+    http: httpx.AsyncClient
+    backend: Backend
+    sandbox: Sandbox[Clock] | None = None
+
+    def describe(self) -> str:
+        """One line for startup logs, e.g. ``embedded sandbox`` or the ESB URL."""
+        if self.sandbox is not None:
+            return "embedded sandbox (no BK_COMPONENT_API_URL / BK_SOPS_APIGW_URL set)"
+        return f"BlueKing at {self.http.base_url or 'configured URLs'}"
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def __aenter__(self) -> BlueKing:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def build_blueking(settings: Settings, *, sandbox: Sandbox[Clock] | None = None) -> BlueKing:
+    """Build clients for the configured backend; the embedded sandbox when none is configured."""
+    credentials = Credentials(settings.app_code, settings.app_secret.get_secret_value())
+    timeout = default_timeout(settings.bk_timeout)
+    if settings.backend is Backend.SANDBOX:
+        sandbox = sandbox or Sandbox(
+            app_code=credentials.app_code, app_secret=credentials.app_secret
+        )
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=sandbox.app),
+            base_url=SANDBOX_BASE_URL,
+            timeout=timeout,
+        )
+        transport = Transport(http, credentials)
+        return BlueKing(
+            job=JobClient(transport, base_url=SANDBOX_BASE_URL),
+            sops=SopsClient(transport, esb_url=SANDBOX_BASE_URL),
+            http=http,
+            backend=Backend.SANDBOX,
+            sandbox=sandbox,
+        )
+    http = httpx.AsyncClient(timeout=timeout, limits=_LIMITS)
+    transport = Transport(http, credentials)
+    component = settings.component_url()
+    if component is None:  # Settings refuses a real backend without ESB; keep mypy honest
+        raise ValueError("BK_COMPONENT_API_URL is required with a real BlueKing backend")
+    return BlueKing(
+        job=JobClient(transport, base_url=component),
+        sops=SopsClient(transport, esb_url=component, gateway_url=settings.sops_gateway_url()),
+        http=http,
+        backend=Backend.BLUEKING,
+    )

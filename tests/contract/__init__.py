@@ -1,0 +1,1 @@
+"""Contract tests: the reference examples against the client models and the sandbox."""

@@ -1,0 +1,1 @@
+"""Lifecycles end to end: client → sandbox, driven by the sandbox clock."""
