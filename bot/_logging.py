@@ -9,6 +9,8 @@ __all__ = ["configure_logging"]
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=…``.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn adds an ANSI-coloured copy of its message for its own formatter.
+_STANDARD |= {"color_message"}
 
 
 class _KeyValueFormatter(logging.Formatter):
