@@ -42,7 +42,11 @@ class ConfigError(BotError):
 
 
 class UserError(BotError):
-    """The user's input is wrong; ``usage`` and ``suggestion`` help them fix it."""
+    """The user's input is wrong; ``usage`` and ``suggestion`` help them fix it.
+
+    ``field`` names the input at fault (a command field or a variable name) so a form can show
+    the message next to that field.
+    """
 
     def __init__(
         self,
@@ -51,10 +55,12 @@ class UserError(BotError):
         usage: str | None = None,
         suggestion: str | None = None,
         hint: str | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(user_message, hint=hint)
         self.usage = usage
         self.suggestion = suggestion
+        self.field = field
 
 
 class AccessDenied(BotError):

@@ -1,0 +1,51 @@
+"""Data handlers return and templates render: views, buttons, forms, replies."""
+
+from bot.views._base import (
+    Action,
+    ButtonStyle,
+    Confirm,
+    FieldKind,
+    FileAttachment,
+    Form,
+    FormField,
+    FormOption,
+    Placement,
+    Reply,
+    RunKind,
+    RunRef,
+    TokenStyle,
+    View,
+)
+from bot.views.common import (
+    ErrorKind,
+    ErrorView,
+    HelpEntry,
+    HelpView,
+    NoticeView,
+    PromptView,
+    WhoamiView,
+)
+
+__all__ = [
+    "Action",
+    "ButtonStyle",
+    "Confirm",
+    "ErrorKind",
+    "ErrorView",
+    "FieldKind",
+    "FileAttachment",
+    "Form",
+    "FormField",
+    "FormOption",
+    "HelpEntry",
+    "HelpView",
+    "NoticeView",
+    "Placement",
+    "PromptView",
+    "Reply",
+    "RunKind",
+    "RunRef",
+    "TokenStyle",
+    "View",
+    "WhoamiView",
+]

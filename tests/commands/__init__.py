@@ -1,0 +1,1 @@
+"""Command tests: text → dispatcher → handler → reply, against the sandbox."""
