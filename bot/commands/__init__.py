@@ -1,6 +1,6 @@
 """Commands: text or button → typed command → handler → Reply, shared by Slack and console."""
 
-from bot.commands import general
+from bot.commands import general, job, sops
 from bot.commands._context import Context
 from bot.commands._dispatch import Dispatcher, FieldErrors, Prepared, error_reply
 from bot.commands.grammar import Tokens, tokenize
@@ -34,6 +34,6 @@ __all__ = [
 def build_registry() -> Registry:
     """Every command of the bot."""
     registry = Registry()
-    for module in (general,):
+    for module in (general, job, sops):
         module.register(registry)
     return registry
