@@ -17,7 +17,8 @@ ENV PATH=/opt/bkbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     BKBOT_HTTP_HOST=0.0.0.0 \
-    BKBOT_DATABASE_URL=sqlite+aiosqlite:////var/lib/bkbot/bkbot.db
+    BKBOT_DATABASE_URL=sqlite+aiosqlite:////var/lib/bkbot/bkbot.db \
+    BKBOT_TEMPLATES_DIR=/opt/bkbot/templates
 RUN groupadd --system --gid 10001 bkbot \
  && useradd --system --uid 10001 --gid bkbot --home-dir /var/lib/bkbot --create-home bkbot
 COPY --from=build /opt/bkbot /opt/bkbot

@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the chat adapters land (`bkbot run`), `make run` serves the BlueKing sandbox.
+# The console on the embedded sandbox when nothing is configured (see README).
 run: $(STAMP)
-	$(BIN)/bkbot sandbox
+	$(BIN)/bkbot run
 
 sandbox: $(STAMP)
 	$(BIN)/bkbot sandbox

@@ -1,4 +1,4 @@
-"""The ``bkbot`` command line: sandbox | check (run and console arrive with the adapters)."""
+"""The ``bkbot`` command line: run | console | sandbox | check."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from pydantic import ValidationError
 from bot import __version__
 from bot._logging import configure_logging
 from bot.clients.errors import BKError
-from bot.config import SANDBOX_APP_CODE, SANDBOX_APP_SECRET, Backend, Settings, load_settings
+from bot.config import (
+    SANDBOX_APP_CODE,
+    SANDBOX_APP_SECRET,
+    Backend,
+    ChatAdapter,
+    Settings,
+    load_settings,
+)
 
 __all__ = ["main"]
 
@@ -28,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"bkbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="start the bot: Slack when configured, else the console")
+
+    console = sub.add_parser("console", help="the bot in a terminal")
+    console.add_argument("--once", metavar="TEXT", help="run one command, print everything, exit")
+    console.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="with --once: how long to wait for a run it starts (seconds, 300)",
+    )
 
     sandbox = sub.add_parser("sandbox", help="serve the embedded BlueKing sandbox over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
@@ -53,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"settings: FAILED - {_settings_problems(exc)}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "console":
+        return _console(settings, args.once, args.timeout)
     if args.command == "sandbox":
         return _serve_sandbox(settings, args.host, args.port, args.speed)
     if args.command == "check":
@@ -67,6 +89,43 @@ def _settings_problems(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"])
         problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)
+
+
+def _startup_line(settings: Settings) -> str:
+    adapter = {
+        ChatAdapter.CONSOLE: "console (SLACK_BOT_TOKEN is not set)",
+        ChatAdapter.SLACK_SOCKET: "Slack, Socket Mode (SLACK_APP_TOKEN is set)",
+        ChatAdapter.SLACK_HTTP: (
+            f"Slack, HTTP mode on {settings.http_host}:{settings.http_port} "
+            "(SLACK_APP_TOKEN is not set)"
+        ),
+    }[settings.chat_adapter]
+    backend = (
+        "embedded sandbox (BK_COMPONENT_API_URL is not set)"
+        if settings.backend is Backend.SANDBOX
+        else f"BlueKing at {settings.component_url()}"
+        + (f", BK-SOPS via {settings.sops_gateway_url()}" if settings.bk_sops_apigw_url else "")
+    )
+    return f"bkbot: adapter {adapter}; backend {backend}; store in memory"
+
+
+def _run(settings: Settings) -> int:
+    print(_startup_line(settings), file=sys.stderr, flush=True)
+    if settings.chat_adapter is ChatAdapter.CONSOLE:
+        return _console(settings, None, 300.0)
+    from bot.slack import run_slack
+
+    asyncio.run(run_slack(settings))
+    return 0
+
+
+def _console(settings: Settings, once: str | None, timeout: float) -> int:
+    from bot.console import run_console
+
+    try:
+        return asyncio.run(run_console(settings, once=once, follow_for=timeout))
+    except KeyboardInterrupt:
+        return 130
 
 
 def _serve_sandbox(settings: Settings, host: str, port: int, speed: float) -> int:

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
         default=None, alias="BKBOT_DEFAULT_BIZ"
     )
     log_level: LogLevel = Field(default="INFO", alias="BKBOT_LOG_LEVEL")
+    # Where the view templates live; unset: templates/ of the source tree (the image sets it).
+    templates_dir: Path | None = Field(default=None, alias="BKBOT_TEMPLATES_DIR")
 
     @field_validator(
         "slack_bot_token",
@@ -98,6 +100,7 @@ class Settings(BaseSettings):
         "bk_app_code",
         "default_biz_setting",
         "policy_file",
+        "templates_dir",
         mode="before",
     )
     @classmethod

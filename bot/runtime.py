@@ -1,8 +1,10 @@
-"""Composition root: builds the BlueKing clients (real or embedded sandbox) from Settings."""
+"""Composition root: builds clients (real or embedded sandbox), services, commands, renderer."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 
 import httpx
@@ -10,10 +12,27 @@ import httpx
 from bot.clients._http import Credentials, Transport, default_timeout
 from bot.clients.bk_job import JobClient
 from bot.clients.bk_sops import SopsClient
+from bot.commands import Dispatcher, build_registry
 from bot.config import Backend, Settings
+from bot.errors import BotError
+from bot.rendering import Renderer
 from bot.sandbox import Clock, Sandbox
+from bot.services import (
+    ChannelSettings,
+    Identity,
+    MemoryChannelSettings,
+    Services,
+    UserDirectory,
+    load_policy,
+)
 
-__all__ = ["SANDBOX_BASE_URL", "BlueKing", "build_blueking"]
+__all__ = [
+    "SANDBOX_BASE_URL",
+    "BlueKing",
+    "Runtime",
+    "build_blueking",
+    "build_runtime",
+]
 
 # The embedded sandbox is reached in-process; the host name only appears in logs and URLs.
 SANDBOX_BASE_URL = "http://sandbox.local"
@@ -86,3 +105,64 @@ def build_blueking(settings: Settings, *, sandbox: Sandbox[Clock] | None = None)
         http=http,
         backend=Backend.BLUEKING,
     )
+
+
+@dataclass
+class Runtime:
+    """The whole bot minus its chat adapter: clients, services, commands, renderer."""
+
+    settings: Settings
+    blueking: BlueKing
+    services: Services
+    dispatcher: Dispatcher
+    renderer: Renderer
+
+    def describe(self) -> str:
+        """The startup line's backend part."""
+        return self.blueking.describe()
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        await self.blueking.aclose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    directory: UserDirectory | None = None,
+    channels: ChannelSettings | None = None,
+    sandbox: Sandbox[Clock] | None = None,
+    templates_dir: Path | None = None,
+) -> Runtime:
+    """Wire clients, identity, services, the command registry and the renderer."""
+    blueking = build_blueking(settings, sandbox=sandbox)
+    try:
+        policy = load_policy(settings.policy_file)
+    except BotError:
+        # The pool is open already; do not leak it when the policy file is unusable.
+        _close_soon(blueking)
+        raise
+    services = Services(
+        job=blueking.job,
+        sops=blueking.sops,
+        identity=Identity(policy, sandbox=blueking.sandbox is not None, directory=directory),
+        channels=channels or MemoryChannelSettings(),
+        default_biz=settings.default_biz,
+        command=settings.command,
+        sandbox=blueking.sandbox is not None,
+    )
+    return Runtime(
+        settings=settings,
+        blueking=blueking,
+        services=services,
+        dispatcher=Dispatcher(build_registry(), services),
+        renderer=Renderer(templates_dir or settings.templates_dir),
+    )
+
+
+def _close_soon(blueking: BlueKing) -> None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    loop.create_task(blueking.aclose())  # noqa: RUF006 - fire and forget on an error path

@@ -1,0 +1,172 @@
+"""The console adapter: the same commands as /bk, typed in a terminal, rendered as text."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands import FieldErrors
+from bot.console._buttons import collect_actions
+from bot.console._forms import ask_form
+from bot.console._io import ConsoleIO
+from bot.runtime import Runtime
+from bot.views import Action, ErrorView, Form, Placement, Reply, RunRef
+
+__all__ = ["CONSOLE_CHANNEL", "ConsoleApp"]
+
+log = logging.getLogger(__name__)
+
+# The console is one "channel": `biz` set here sticks for the session.
+CONSOLE_CHANNEL = "console"
+_QUIT = {"quit", "exit", ":q"}
+_PREFIX = {
+    Placement.EPHEMERAL: "",
+    Placement.CHANNEL: "",
+    Placement.THREAD: "  ↳ ",
+    Placement.REPLACE: "",
+}
+
+
+class ConsoleApp:
+    """Runs commands for the person at the terminal and prints replies with numbered buttons."""
+
+    def __init__(self, runtime: Runtime, io: ConsoleIO, *, login: str) -> None:
+        self.runtime = runtime
+        self.io = io
+        self.actor = runtime.services.identity.console_actor(login)
+        # Every button shown this session, numbered from 1, so older ones stay clickable.
+        self.buttons: list[Action] = []
+        self.runs: list[RunRef] = []
+        self.last_failed = False
+
+    def completions(self) -> list[str]:
+        """Command names for tab completion."""
+        return sorted(s.name for s in self.runtime.dispatcher.registry.specs) + sorted(_QUIT)
+
+    def welcome(self) -> None:
+        """The first line a new user sees."""
+        services = self.runtime.services
+        where = "the embedded BlueKing sandbox" if services.sandbox else self.runtime.describe()
+        biz = services.default_biz
+        who = self.actor.bk_username or "nobody (unmapped)"
+        self.io.write(
+            f"BlueKing ChatOps console — acting as {who} on {where}"
+            + (f", business {biz}" if biz else "")
+            + ".",
+            style="bold",
+        )
+        self.io.write(
+            "Type `help` or any /bk command (Tab completes); a number clicks that button; "
+            "Ctrl-D quits.",
+            style="dim",
+        )
+
+    async def repl(self) -> int:
+        """Read commands until end of input; returns 0."""
+        self.welcome()
+        while True:
+            line = await self.io.read("bk> ")
+            if line is None:
+                self.io.write("")
+                return 0
+            text = line.strip()
+            if not text:
+                continue
+            if text.lower() in _QUIT:
+                return 0
+            await self.submit(text)
+
+    async def once(self, text: str, *, follow_for: float) -> int:
+        """Run one command; 1 when it failed."""
+        await self.run(text)
+        return 1 if self.last_failed else 0
+
+    async def submit(self, text: str) -> Reply | None:
+        """A typed line: a button number, or command text."""
+        if text.isdigit():
+            return await self.click(int(text))
+        return await self.run(text)
+
+    async def run(self, text: str) -> Reply:
+        """Run command text and show the reply."""
+        reply = await self.runtime.dispatcher.run(
+            _strip_slash(text, self.runtime.settings.command),
+            actor=self.actor,
+            channel=CONSOLE_CHANNEL,
+        )
+        return await self.show(reply)
+
+    async def click(self, number: int) -> Reply | None:
+        """Click button ``number`` (asking first when the button has a confirmation)."""
+        if not 1 <= number <= len(self.buttons):
+            self.io.write(
+                f"There is no button {number}."
+                + (f" Buttons go from 1 to {len(self.buttons)}." if self.buttons else ""),
+                style="red",
+            )
+            return None
+        action = self.buttons[number - 1]
+        if action.confirm is not None:
+            self.io.write(f"{action.confirm.title}: {action.confirm.text}", style="yellow")
+            answer = await self.io.read(f"{action.confirm.confirm}? [y/N] ")
+            if (answer or "").strip().lower() not in {"y", "yes"}:
+                self.io.write("Cancelled.")
+                return None
+        self.io.write(f"▸ {action.label}", style="dim")
+        return await self.run(action.command)
+
+    async def show(self, reply: Reply) -> Reply:
+        """Print a reply; ask a form's fields and run the completed command."""
+        if reply.form is not None:
+            if reply.view is not None:
+                self._print(reply)
+            return await self._fill(reply.form)
+        self._print(reply)
+        if reply.run is not None:
+            self.runs.append(reply.run)
+        return reply
+
+    def _print(self, reply: Reply) -> None:
+        if reply.view is None:
+            return
+        text = self.runtime.renderer.text(reply.view)
+        failed = isinstance(reply.view, ErrorView)
+        self.last_failed = failed
+        prefix = _PREFIX[reply.placement]
+        style = "red" if failed else None
+        for line in text.splitlines() or [""]:
+            self.io.write(f"{prefix}{line}", style=style)
+        if reply.attachment is not None:
+            self.io.write(f"{prefix}── {reply.attachment.filename} ──", style="dim")
+            for line in reply.attachment.content.splitlines():
+                self.io.write(f"{prefix}{line}")
+        actions = collect_actions(reply.view)
+        if actions:
+            first = len(self.buttons) + 1
+            self.buttons.extend(actions)
+            labels = "  ".join(f"[{first + i}] {a.label}" for i, a in enumerate(actions))
+            self.io.write(f"{prefix}{labels}", style="cyan")
+
+    async def _fill(self, form: Form) -> Reply:
+        errors: dict[str, str] | None = None
+        answers: dict[str, str] = {}
+        while True:
+            given = await ask_form(self.io, form, errors)
+            if given is None:
+                self.io.write("Cancelled.")
+                return Reply(view=None, form=form)
+            answers.update(given)
+            prepared = self.runtime.dispatcher.prepare_form(form, answers)
+            if isinstance(prepared, FieldErrors):
+                errors = prepared.errors
+                continue
+            result = await self.runtime.dispatcher.execute(
+                prepared, actor=self.actor, channel=CONSOLE_CHANNEL
+            )
+            return await self.show(result)
+
+
+def _strip_slash(text: str, command: str) -> str:
+    """Accept ``/bk job plans`` as well as ``job plans``."""
+    if text == command or text.startswith(command + " "):
+        return text[len(command) :].strip()
+    return text

@@ -1,0 +1,36 @@
+"""Find the buttons of a view, in display order, so the console can number them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from bot.views import Action
+
+__all__ = ["collect_actions"]
+
+
+def collect_actions(view: BaseModel) -> list[Action]:
+    """Every Action reachable from the view's fields (rows before the view's own buttons)."""
+    found: list[Action] = []
+    _walk(view, found, depth=0)
+    own = _direct(view)
+    # The view's own buttons (Prev/Next, Run …) read best after the rows' buttons.
+    return [a for a in found if a not in own] + own
+
+
+def _direct(model: BaseModel) -> list[Action]:
+    value = getattr(model, "actions", ())
+    return [a for a in value if isinstance(a, Action)] if isinstance(value, tuple) else []
+
+
+def _walk(value: object, found: list[Action], depth: int) -> None:
+    if depth > 6:
+        return
+    if isinstance(value, Action):
+        found.append(value)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _walk(getattr(value, name), found, depth + 1)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            _walk(item, found, depth + 1)

@@ -1,0 +1,1 @@
+"""Console adapter tests."""
