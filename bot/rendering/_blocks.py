@@ -136,7 +136,8 @@ def button(action: Action, index: int = 0) -> Block:
     if action.confirm is not None:
         confirm: Block = {
             "title": _plain(action.confirm.title, MAX_CONFIRM_TITLE),
-            "text": _mrkdwn(action.confirm.text, MAX_CONFIRM_TEXT),
+            # Confirm texts quote plan and task names: escape them like any foreign text.
+            "text": _mrkdwn(escape(action.confirm.text), MAX_CONFIRM_TEXT),
             "confirm": _plain(action.confirm.confirm, MAX_CONFIRM_BUTTON),
             "deny": _plain(action.confirm.deny, MAX_CONFIRM_BUTTON),
         }

@@ -1,0 +1,1 @@
+"""Rendering tests: every template within Slack limits and valid Block Kit."""
