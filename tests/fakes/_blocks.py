@@ -78,9 +78,7 @@ class _Checker:
         elif len(value) < minimum:
             self.add(f"must be more than {minimum - 1} characters", pointer)
 
-    def text(
-        self, obj: object, limit: int, pointer: str, *, plain_only: bool = False
-    ) -> None:
+    def text(self, obj: object, limit: int, pointer: str, *, plain_only: bool = False) -> None:
         if not isinstance(obj, Mapping):
             self.add("must be a text object", pointer)
             return
