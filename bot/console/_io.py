@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
@@ -54,6 +55,8 @@ class TerminalIO:
         )
         if self._interactive and completions is not None:
             _install_completion(completions)
+        # A read that was abandoned (its task cancelled) leaves its line here for the next one.
+        self._pending: asyncio.Future[str | None] | None = None
 
     @property
     def interactive(self) -> bool:
@@ -61,14 +64,37 @@ class TerminalIO:
         return self._interactive
 
     async def read(self, prompt: str) -> str | None:
-        """Read a line in a worker thread so running tasks keep going meanwhile."""
-        if self._interactive:
+        """Read a line in a daemon thread: other tasks keep running, and a read abandoned
+        when the program ends cannot keep the process alive."""
+        if self._pending is None:
+            self._pending = self._start_read(prompt)
+        future = self._pending
+        line = await asyncio.shield(future)
+        self._pending = None
+        return line
+
+    def _start_read(self, prompt: str) -> asyncio.Future[str | None]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str | None] = loop.create_future()
+
+        def deliver(value: str | None) -> None:
+            if not future.done():
+                future.set_result(value)
+
+        def reader() -> None:
+            value: str | None
             try:
-                return await asyncio.to_thread(input, prompt)
-            except EOFError:
-                return None
-        line = await asyncio.to_thread(self._stdin.readline)
-        return line.rstrip("\n") if line else None
+                if self._interactive:
+                    value = input(prompt)
+                else:
+                    raw = self._stdin.readline()
+                    value = raw.rstrip("\n") if raw else None
+            except (EOFError, OSError, ValueError):
+                value = None
+            loop.call_soon_threadsafe(deliver, value)
+
+        threading.Thread(target=reader, name="console-input", daemon=True).start()
+        return future
 
     async def read_secret(self, prompt: str) -> str | None:
         """Read without echo on a terminal; plain line otherwise."""
