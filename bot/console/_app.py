@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 
-from bot.commands import FieldErrors
+from bot.clients.errors import BKError
+from bot.commands import FieldErrors, error_reply
 from bot.console._buttons import collect_actions
 from bot.console._forms import ask_form
 from bot.console._io import ConsoleIO
 from bot.runtime import Runtime
-from bot.views import Action, ErrorView, Form, Placement, Reply, RunRef
+from bot.services import to_bot_error
+from bot.services.runs import RunCard, fetch_card, settled, succeeded
+from bot.views import Action, ErrorView, Form, Placement, Reply, RunRef, View
 
 __all__ = ["CONSOLE_CHANNEL", "ConsoleApp"]
 
 log = logging.getLogger(__name__)
 
+# How long the interactive console keeps following a run it started (seconds).
+FOLLOW_LIMIT = 3600.0
 # The console is one "channel": `biz` set here sticks for the session.
 CONSOLE_CHANNEL = "console"
 _QUIT = {"quit", "exit", ":q"}
@@ -29,14 +37,28 @@ _PREFIX = {
 class ConsoleApp:
     """Runs commands for the person at the terminal and prints replies with numbered buttons."""
 
-    def __init__(self, runtime: Runtime, io: ConsoleIO, *, login: str) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        io: ConsoleIO,
+        *,
+        login: str,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.runtime = runtime
         self.io = io
+        # Waiting between polls of a run; tests replace it to move a manual clock instead.
+        self._sleep = sleep
         self.actor = runtime.services.identity.console_actor(login)
         # Every button shown this session, numbered from 1, so older ones stay clickable.
         self.buttons: list[Action] = []
         self.runs: list[RunRef] = []
         self.last_failed = False
+        # Fingerprint of each run's card as last printed, so following prints only changes.
+        self._printed: dict[RunRef, str] = {}
+        # In the interactive loop, runs are followed in the background (thread lines).
+        self._background: set[asyncio.Task[RunCard | None]] = set()
+        self._interactive_follow = False
 
     def completions(self) -> list[str]:
         """Command names for tab completion."""
@@ -63,6 +85,7 @@ class ConsoleApp:
     async def repl(self) -> int:
         """Read commands until end of input; returns 0."""
         self.welcome()
+        self._interactive_follow = True
         while True:
             line = await self.io.read("bk> ")
             if line is None:
@@ -76,9 +99,59 @@ class ConsoleApp:
             await self.submit(text)
 
     async def once(self, text: str, *, follow_for: float) -> int:
-        """Run one command; 1 when it failed."""
+        """Run one command; if it starts a run, follow it until it settles (button numbers
+        typed meanwhile are clicked). Exit status: 0 success, 1 failure, 2 still running."""
+        started = len(self.runs)
         await self.run(text)
-        return 1 if self.last_failed else 0
+        if self.last_failed:
+            return 1
+        if len(self.runs) == started:
+            return 0
+        ref = self.runs[-1]
+        card = await self.follow(ref, follow_for)
+        if card is None:
+            self.io.write(
+                f"Still running after {follow_for:g} s; check it with "
+                f"`{ref.kind.value} status {ref.id} --biz {ref.biz}`.",
+                style="yellow",
+            )
+            return 2
+        return 0 if succeeded(card) else 1
+
+    async def follow(
+        self, ref: RunRef, limit: float, *, accept_clicks: bool = True
+    ) -> RunCard | None:
+        """Print the run's card as thread lines whenever it changes, until it settles."""
+        user = self.actor.bk_username or ""
+        deadline = time.monotonic() + limit
+        clicks = asyncio.create_task(self._click_while_following()) if accept_clicks else None
+        try:
+            while True:
+                try:
+                    card = await fetch_card(self.runtime.services, ref, user=user)
+                except BKError as exc:
+                    self._print(error_reply(to_bot_error(exc)))
+                    return None
+                fingerprint = _fingerprint(card)
+                if fingerprint != self._printed.get(ref):
+                    self._printed[ref] = fingerprint
+                    self._print(Reply(view=card, placement=Placement.THREAD))
+                if settled(card):
+                    return card
+                if time.monotonic() >= deadline:
+                    return None
+                await self._sleep(self.runtime.settings.poll_interval)
+        finally:
+            if clicks is not None:
+                clicks.cancel()
+
+    async def _click_while_following(self) -> None:
+        while True:
+            line = await self.io.read("")
+            if line is None:
+                return
+            if line.strip():
+                await self.submit(line.strip())
 
     async def submit(self, text: str) -> Reply | None:
         """A typed line: a button number, or command text."""
@@ -123,6 +196,14 @@ class ConsoleApp:
         self._print(reply)
         if reply.run is not None:
             self.runs.append(reply.run)
+            if reply.view is not None:
+                self._printed[reply.run] = _fingerprint(reply.view)
+            if self._interactive_follow:
+                task = asyncio.create_task(
+                    self.follow(reply.run, FOLLOW_LIMIT, accept_clicks=False)
+                )
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
         return reply
 
     def _print(self, reply: Reply) -> None:
@@ -163,6 +244,22 @@ class ConsoleApp:
                 prepared, actor=self.actor, channel=CONSOLE_CHANNEL
             )
             return await self.show(result)
+
+
+def _fingerprint(view: View) -> str:
+    """The card's content without its ticking clocks, to print only real changes."""
+    return _without_clocks(view.model_dump(mode="json")).__repr__()
+
+
+def _without_clocks(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_clocks(v) for k, v in value.items() if k not in _CLOCK_FIELDS}
+    if isinstance(value, list):
+        return [_without_clocks(v) for v in value]
+    return value
+
+
+_CLOCK_FIELDS = frozenset({"elapsed", "since"})
 
 
 def _strip_slash(text: str, command: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import AsyncIterator, Iterable
 
 import pytest
@@ -20,6 +22,8 @@ class ScriptedIO:
         self.lines = list(lines)
         self.out: list[str] = []
         self.prompts: list[str] = []
+        # Buttons to click once they are shown: their labels, in order.
+        self.clicks: list[str] = []
 
     @property
     def interactive(self) -> bool:
@@ -28,9 +32,27 @@ class ScriptedIO:
     def feed(self, *lines: str) -> None:
         self.lines.extend(lines)
 
+    def click_when_shown(self, *labels: str) -> None:
+        """Answer reads with the number of each button as soon as it appears."""
+        self.clicks.extend(labels)
+
     async def read(self, prompt: str) -> str | None:
         self.prompts.append(prompt)
-        return self.lines.pop(0) if self.lines else None
+        if self.lines:
+            return self.lines.pop(0)
+        if not self.clicks:
+            return None
+        label = self.clicks[0]
+        pattern = re.compile(rf"\[(\d+)\] {re.escape(label)}(?:  |$)")
+        seen = 0
+        while True:  # the console keeps polling meanwhile; wait for the button to appear
+            for line in self.out[seen:]:
+                found = pattern.findall(line)
+                if found:
+                    self.clicks.pop(0)
+                    return found[-1]
+            seen = max(0, len(self.out) - 50)
+            await asyncio.sleep(0.001)
 
     async def read_secret(self, prompt: str) -> str | None:
         return await self.read(prompt)
@@ -68,5 +90,10 @@ def io() -> ScriptedIO:
 
 
 @pytest.fixture
-def app(runtime: Runtime, io: ScriptedIO) -> ConsoleApp:
-    return ConsoleApp(runtime, io, login="tester")
+def app(runtime: Runtime, io: ScriptedIO, sandbox: Sandbox[ManualClock]) -> ConsoleApp:
+    async def tick(seconds: float) -> None:
+        # Waiting between polls moves the sandbox's clock instead of real time.
+        sandbox.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    return ConsoleApp(runtime, io, login="tester", sleep=tick)
