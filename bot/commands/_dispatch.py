@@ -76,7 +76,7 @@ class Dispatcher:
         try:
             spec, command = self.registry.resolve(Tokens(words=tuple(words), code=code))
         except UserError as exc:
-            return FieldErrors({self._field_for(form, exc): exc.user_message})
+            return FieldErrors({self.field_for(form, exc): exc.user_message})
         return Prepared(spec, command)
 
     async def execute(self, prepared: Prepared, *, actor: Actor, channel: str | None) -> Reply:
@@ -134,7 +134,8 @@ class Dispatcher:
         return reply
 
     @staticmethod
-    def _field_for(form: Form, exc: UserError) -> str:
+    def field_for(form: Form, exc: UserError) -> str:
+        """The form field an error belongs to (the first field when it names none)."""
         names = {f.name for f in form.fields}
         flags = {(f.flag or f.name).replace("-", "_"): f.name for f in form.fields}
         if exc.field in names:
@@ -154,7 +155,7 @@ def error_reply(exc: BotError) -> Reply:
     view_args: dict[str, str | None] = {"hint": exc.hint}
     if isinstance(exc, UserError):
         kind = ErrorKind.USAGE
-        view_args.update(usage=exc.usage, suggestion=exc.suggestion)
+        view_args.update(usage=exc.usage, suggestion=exc.suggestion, field=exc.field)
     elif isinstance(exc, AccessDenied):
         kind = ErrorKind.DENIED
         view_args.update(missing_permission=exc.missing, apply_url=exc.apply_url)

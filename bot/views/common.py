@@ -53,6 +53,8 @@ class ErrorView(View):
     missing_permission: str | None = None
     apply_url: str | None = None
     request_id: str | None = None
+    # The input at fault (a form field or variable name), so a form can show it in place.
+    field: str | None = None
 
 
 class HelpEntry(BaseModel):
