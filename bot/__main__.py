@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -110,9 +111,10 @@ def _startup_line(settings: Settings) -> str:
 
 
 def _run(settings: Settings) -> int:
-    print(_startup_line(settings), file=sys.stderr, flush=True)
     if settings.chat_adapter is ChatAdapter.CONSOLE:
+        print(_startup_line(settings), file=sys.stderr, flush=True)
         return _console(settings, None, 300.0)
+    # The Slack adapter logs its own startup line once connected (it knows the bot's name).
     from bot.slack import run_slack
 
     asyncio.run(run_slack(settings))
@@ -121,6 +123,10 @@ def _run(settings: Settings) -> int:
 
 def _console(settings: Settings, once: str | None, timeout: float) -> int:
     from bot.console import run_console
+
+    if settings.log_level != "DEBUG":
+        # Log lines would interleave with the conversation; keep only problems.
+        logging.getLogger().setLevel(logging.WARNING)
 
     try:
         return asyncio.run(run_console(settings, once=once, follow_for=timeout))

@@ -56,6 +56,8 @@ class ConsoleApp:
         self.last_failed = False
         # Fingerprint of each run's card as last printed, so following prints only changes.
         self._printed: dict[RunRef, str] = {}
+        # Who started each run, as its first card said (kept when the card is refreshed).
+        self._started_by: dict[RunRef, str | None] = {}
         # In the interactive loop, runs are followed in the background (thread lines).
         self._background: set[asyncio.Task[RunCard | None]] = set()
         self._interactive_follow = False
@@ -128,7 +130,12 @@ class ConsoleApp:
         try:
             while True:
                 try:
-                    card = await fetch_card(self.runtime.services, ref, user=user)
+                    card = await fetch_card(
+                        self.runtime.services,
+                        ref,
+                        user=user,
+                        started_by=self._started_by.get(ref),
+                    )
                 except BKError as exc:
                     self._print(error_reply(to_bot_error(exc)))
                     return None
@@ -198,6 +205,8 @@ class ConsoleApp:
             self.runs.append(reply.run)
             if reply.view is not None:
                 self._printed[reply.run] = _fingerprint(reply.view)
+                started_by = getattr(reply.view, "started_by", None)
+                self._started_by[reply.run] = started_by if isinstance(started_by, str) else None
             if self._interactive_follow:
                 task = asyncio.create_task(
                     self.follow(reply.run, FOLLOW_LIMIT, accept_clicks=False)
@@ -224,8 +233,14 @@ class ConsoleApp:
         if actions:
             first = len(self.buttons) + 1
             self.buttons.extend(actions)
-            labels = "  ".join(f"[{first + i}] {a.label}" for i, a in enumerate(actions))
-            self.io.write(f"{prefix}{labels}", style="cyan")
+            labels = [a.label for a in actions]
+            if len(set(labels)) == len(labels):
+                line = "  ".join(f"[{first + i}] {a.label}" for i, a in enumerate(actions))
+                self.io.write(f"{prefix}{line}", style="cyan")
+            else:
+                # Rows share labels ("Run", "Details"): show what each button would run.
+                for i, a in enumerate(actions):
+                    self.io.write(f"{prefix}[{first + i}] {a.label}: {a.command}", style="cyan")
 
     async def _fill(self, form: Form) -> Reply:
         errors: dict[str, str] | None = None

@@ -20,11 +20,21 @@ RunCard = JobRunCard | SopsRunCard
 _SOPS_SETTLED = {TaskState.FINISHED, TaskState.REVOKED, TaskState.EXPIRED, TaskState.FAILED}
 
 
-async def fetch_card(services: Services, ref: RunRef, *, user: str) -> RunCard:
-    """The current card of a BK-Job instance or BK-SOPS task, read as ``user``."""
+async def fetch_card(
+    services: Services, ref: RunRef, *, user: str, started_by: str | None = None
+) -> RunCard:
+    """The current card of a BK-Job instance or BK-SOPS task, read as ``user``.
+
+    ``started_by`` keeps the name the first card showed (the chat user), instead of the
+    BlueKing operator the server reports.
+    """
     if ref.kind is RunKind.JOB:
-        return await job_run_card(services.job, biz=ref.biz, instance_id=ref.id, user=user)
-    return await sops_run_card(services.sops, biz=ref.biz, task_id=ref.id, user=user)
+        return await job_run_card(
+            services.job, biz=ref.biz, instance_id=ref.id, user=user, started_by=started_by
+        )
+    return await sops_run_card(
+        services.sops, biz=ref.biz, task_id=ref.id, user=user, started_by=started_by
+    )
 
 
 def settled(card: RunCard) -> bool:
