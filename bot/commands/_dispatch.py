@@ -12,7 +12,7 @@ from bot.commands._context import Context
 from bot.commands.grammar import CODE_TOKEN, Tokens, tokenize
 from bot.commands.registry import CommandModel, CommandSpec, ReadCommand, Registry
 from bot.errors import AccessDenied, BotError, Conflict, NotFound, UpstreamError, UserError
-from bot.services import Actor, Services, to_bot_error
+from bot.services import Actor, KnownRun, Services, to_bot_error
 from bot.views import ErrorKind, ErrorView, Form, Placement, Reply, TokenStyle
 
 __all__ = ["Dispatcher", "FieldErrors", "Prepared", "error_reply"]
@@ -123,6 +123,16 @@ class Dispatcher:
                     kind=ErrorKind.INTERNAL,
                     message="Something went wrong on the bot's side; it has been logged.",
                     request_id=incident,
+                )
+            )
+        if reply.run is not None:
+            # Every run the bot starts or posts a card for is known (pending reads these).
+            await self.services.runs.remember(
+                KnownRun(
+                    ref=reply.run,
+                    channel=channel,
+                    ts=None,
+                    started_by=actor.display_name or actor.id,
                 )
             )
         if (

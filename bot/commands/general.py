@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from pydantic import Field
 
+from bot.clients.errors import BKError
 from bot.commands._context import Context
 from bot.commands.registry import CommandModel, CommandTable, ReadCommand, Registry, Topic
 from bot.errors import UserError
-from bot.views import HelpEntry, HelpView, NoticeView, Placement, Reply, WhoamiView
+from bot.services import KnownRun
+from bot.services.runs import RunCard, fetch_card, settled
+from bot.views import (
+    HelpEntry,
+    HelpView,
+    NoticeView,
+    PendingGate,
+    PendingView,
+    Placement,
+    Reply,
+    WhoamiView,
+)
+from bot.views.job import JobRunCard
 
-__all__ = ["TABLE", "Biz", "Help", "Whoami", "help_view"]
+__all__ = ["TABLE", "Biz", "Help", "Pending", "Whoami", "help_view"]
+
+# How many recent runs `pending` looks at, and how many it reads at once.
+PENDING_RUNS = 50
+PENDING_CONCURRENCY = 8
 
 TABLE = CommandTable(Topic.GENERAL)
 
@@ -35,6 +53,10 @@ class Biz(CommandModel):
 
 class Whoami(ReadCommand):
     """``whoami``"""
+
+
+class Pending(ReadCommand):
+    """``pending``"""
 
 
 def help_view(registry: Registry, command: str, topic: str | None) -> HelpView:
@@ -134,6 +156,70 @@ async def whoami_command(cmd: Whoami, ctx: Context) -> Reply:
             sandbox=ctx.services.sandbox,
         )
     )
+
+
+@TABLE.command(
+    "pending",
+    Pending,
+    usage="pending",
+    summary="Human gates waiting in the runs I know: confirmations, approvals, pause nodes",
+    needs_biz=False,
+)
+async def pending_command(cmd: Pending, ctx: Context) -> Reply:
+    """Read the recent runs and list every gate a person can answer, with its buttons."""
+    known = await ctx.services.runs.recent(PENDING_RUNS)
+    user = ctx.user
+    limit = asyncio.Semaphore(PENDING_CONCURRENCY)
+
+    async def read(run: KnownRun) -> RunCard | None:
+        async with limit:
+            try:
+                return await fetch_card(ctx.services, run.ref, user=user, started_by=run.started_by)
+            except BKError:
+                return None
+
+    cards = await asyncio.gather(*(read(run) for run in known))
+    gates: list[PendingGate] = []
+    unreadable = 0
+    for run, card in zip(known, cards, strict=True):
+        if card is None:
+            unreadable += 1
+        elif settled(card):
+            await ctx.services.runs.forget(run.ref)
+        else:
+            gates.extend(_gates(card, run))
+    return Reply(view=PendingView(gates=tuple(gates), checked=len(known), unreadable=unreadable))
+
+
+def _gates(card: RunCard, run: KnownRun) -> list[PendingGate]:
+    where = f"<#{run.channel}>" if run.channel and run.channel.startswith("C") else "here"
+    if isinstance(card, JobRunCard):
+        if card.waiting_step is None:
+            return []
+        answers = tuple(
+            a for a in card.actions if a.command.split(" --")[0].endswith((" confirm", " reject"))
+        )
+        return [
+            PendingGate(
+                kind="BK-Job confirmation",
+                run=f"job {card.instance_id} “{card.name}”, step “{card.waiting_step}”",
+                where=where,
+                prompt=card.confirm_message,
+                started_by=card.started_by,
+                actions=answers,
+            )
+        ]
+    return [
+        PendingGate(
+            kind="BK-SOPS approval" if node.kind == "approval" else "BK-SOPS pause node",
+            run=f"task {card.task_id} “{card.name}”, node “{node.name}”",
+            where=where,
+            prompt=node.prompt,
+            started_by=card.started_by,
+            actions=node.actions,
+        )
+        for node in card.waiting
+    ]
 
 
 def register(registry: Registry) -> None:

@@ -6,18 +6,28 @@ from bot.clients.bk_job import JobClient
 from bot.clients.bk_sops import SopsClient
 from bot.services.bk_errors import to_bot_error
 from bot.services.identity import Actor, Identity, MappedBy
-from bot.services.memory import MemoryChannelSettings
+from bot.services.memory import MemoryChannelSettings, MemoryRunRegistry
 from bot.services.policy import Policy, load_policy
-from bot.services.ports import ChannelSettings, Clock, UserDirectory, UserProfile
+from bot.services.ports import (
+    ChannelSettings,
+    Clock,
+    KnownRun,
+    RunRegistry,
+    UserDirectory,
+    UserProfile,
+)
 
 __all__ = [
     "Actor",
     "ChannelSettings",
     "Clock",
     "Identity",
+    "KnownRun",
     "MappedBy",
     "MemoryChannelSettings",
+    "MemoryRunRegistry",
     "Policy",
+    "RunRegistry",
     "Services",
     "UserDirectory",
     "UserProfile",
@@ -34,6 +44,8 @@ class Services:
     sops: SopsClient
     identity: Identity
     channels: ChannelSettings
+    # Runs whose cards were posted (pending, and later the poller, read it).
+    runs: RunRegistry
     # Business used when neither --biz nor the channel names one.
     default_biz: int | None
     # The slash command name, for help texts (e.g. "/bk").

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["MemoryChannelSettings"]
+from bot.services.ports import KnownRun
+from bot.views import RunRef
+
+__all__ = ["MemoryChannelSettings", "MemoryRunRegistry"]
+
+# Enough for `pending` in a busy channel; older runs fall off (the store keeps them all).
+_MAX_RUNS = 500
 
 
 class MemoryChannelSettings:
@@ -18,3 +24,25 @@ class MemoryChannelSettings:
     async def set_biz(self, channel: str, biz: int, *, set_by: str) -> None:
         """Remember ``biz`` for ``channel``."""
         self._biz[channel] = biz
+
+
+class MemoryRunRegistry:
+    """Posted runs kept in memory, newest last (lost on restart)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[RunRef, KnownRun] = {}
+
+    async def remember(self, run: KnownRun) -> None:
+        """Record a posted card; the oldest entries go when the registry is full."""
+        self._runs.pop(run.ref, None)
+        self._runs[run.ref] = run
+        while len(self._runs) > _MAX_RUNS:
+            del self._runs[next(iter(self._runs))]
+
+    async def recent(self, limit: int) -> list[KnownRun]:
+        """The newest ``limit`` runs, newest first."""
+        return list(reversed(list(self._runs.values())))[:limit]
+
+    async def forget(self, ref: RunRef) -> None:
+        """Drop a run."""
+        self._runs.pop(ref, None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["ChannelSettings", "Clock", "UserDirectory", "UserProfile"]
+from bot.views import RunRef
+
+__all__ = ["ChannelSettings", "Clock", "KnownRun", "RunRegistry", "UserDirectory", "UserProfile"]
 
 
 class ChannelSettings(Protocol):
@@ -43,4 +46,30 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current time, timezone-aware."""
+        ...
+
+
+@dataclass(frozen=True)
+class KnownRun:
+    """A run the bot posted a card for, and where that card is."""
+
+    ref: RunRef
+    channel: str | None
+    ts: str | None
+    started_by: str | None
+
+
+class RunRegistry(Protocol):
+    """The runs whose cards the bot posted (the store keeps them across restarts)."""
+
+    async def remember(self, run: KnownRun) -> None:
+        """Record a posted card (a newer card for the same run replaces the older)."""
+        ...
+
+    async def recent(self, limit: int) -> list[KnownRun]:
+        """The most recently posted runs, newest first."""
+        ...
+
+    async def forget(self, ref: RunRef) -> None:
+        """Stop tracking a run (it ended)."""
         ...

@@ -22,6 +22,8 @@ from bot.views.common import (
     HelpEntry,
     HelpView,
     NoticeView,
+    PendingGate,
+    PendingView,
     PromptView,
     WhoamiView,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "HelpEntry",
     "HelpView",
     "NoticeView",
+    "PendingGate",
+    "PendingView",
     "Placement",
     "PromptView",
     "Reply",

@@ -14,6 +14,8 @@ __all__ = [
     "HelpEntry",
     "HelpView",
     "NoticeView",
+    "PendingGate",
+    "PendingView",
     "PromptView",
     "WhoamiView",
 ]
@@ -100,3 +102,27 @@ class WhoamiView(View):
     roles: tuple[str, ...]
     business: int | None
     sandbox: bool
+
+
+class PendingGate(BaseModel):
+    """One human gate: a run waiting for a person, and the buttons that answer it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # "BK-Job confirmation", "BK-SOPS approval", "BK-SOPS pause node"
+    kind: str
+    run: str
+    where: str
+    prompt: str | None = None
+    started_by: str | None = None
+    actions: tuple[Action, ...] = ()
+
+
+class PendingView(View):
+    """Every human gate in the runs the bot knows that the user can see."""
+
+    template = "common/pending"
+
+    gates: tuple[PendingGate, ...]
+    checked: int
+    unreadable: int = 0

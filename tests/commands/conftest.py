@@ -15,7 +15,14 @@ from bot.clients.bk_sops import SopsClient
 from bot.commands import Dispatcher, build_registry
 from bot.rendering import Renderer
 from bot.sandbox import ManualClock, Sandbox
-from bot.services import Actor, Identity, MemoryChannelSettings, Policy, Services
+from bot.services import (
+    Actor,
+    Identity,
+    MemoryChannelSettings,
+    MemoryRunRegistry,
+    Policy,
+    Services,
+)
 from bot.views import Reply
 
 BASE = "http://sandbox"
@@ -38,6 +45,7 @@ async def services(sandbox: Sandbox[ManualClock]) -> AsyncIterator[Services]:
             sops=SopsClient(transport, esb_url=BASE),
             identity=Identity(Policy(), sandbox=True),
             channels=MemoryChannelSettings(),
+            runs=MemoryRunRegistry(),
             default_biz=2,
             command="/bk",
             sandbox=True,

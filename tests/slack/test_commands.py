@@ -74,6 +74,14 @@ CASES: dict[str, Case] = {
     "help": Case("help general", Lands.EPHEMERAL, "whoami", "help no-such-topic", "No help topic"),
     "biz": Case("biz 3", Lands.CHANNEL, "business 3", "biz two", "biz"),
     "whoami": Case("whoami", Lands.EPHEMERAL, "admin", "whoami extra", "Unexpected"),
+    "pending": Case(
+        "pending",
+        Lands.EPHEMERAL,
+        "Nothing is waiting",
+        "pending now",
+        "Unexpected",
+        setup="job run 1000124",
+    ),
     # BK-Job (ids from the sandbox's seeded world, docs/sandbox.md)
     "job plans": Case("job plans", Lands.EPHEMERAL, "deploy-web", "job plans --page x", "whole"),
     "job plan": Case("job plan 1000123", Lands.EPHEMERAL, "deploy-web", "job plan 1", "not exist"),
