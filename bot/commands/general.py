@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.services import KnownRun
 from bot.services.runs import RunCard, fetch_card, settled
 from bot.views import (
+    Action,
     HelpEntry,
     HelpView,
     NoticeView,
@@ -21,11 +22,13 @@ from bot.views import (
     PendingView,
     Placement,
     Reply,
+    RunKind,
+    RunRef,
     WhoamiView,
 )
 from bot.views.job import JobRunCard
 
-__all__ = ["TABLE", "Biz", "Help", "Pending", "Whoami", "help_view"]
+__all__ = ["TABLE", "Biz", "Help", "Pending", "Unwatch", "Watch", "Whoami", "help_view"]
 
 # How many recent runs `pending` looks at, and how many it reads at once.
 PENDING_RUNS = 50
@@ -57,6 +60,24 @@ class Whoami(ReadCommand):
 
 class Pending(ReadCommand):
     """``pending``"""
+
+
+class Watch(CommandModel):
+    """``watch job|task ID``"""
+
+    positionals: ClassVar[tuple[str, ...]] = ("kind", "id")
+
+    kind: Literal["job", "task"]
+    id: int = Field(ge=1)
+
+    @property
+    def ref_kind(self) -> RunKind:
+        """Which system the run lives in."""
+        return RunKind.JOB if self.kind == "job" else RunKind.SOPS
+
+
+class Unwatch(Watch):
+    """``unwatch job|task ID``"""
 
 
 def help_view(registry: Registry, command: str, topic: str | None) -> HelpView:
@@ -189,6 +210,42 @@ async def pending_command(cmd: Pending, ctx: Context) -> Reply:
         else:
             gates.extend(_gates(card, run))
     return Reply(view=PendingView(gates=tuple(gates), checked=len(known), unreadable=unreadable))
+
+
+@TABLE.command(
+    "watch",
+    Watch,
+    usage="watch job|task ID",
+    summary="Post the status card of a run started elsewhere and keep track of it here",
+)
+async def watch_command(cmd: Watch, ctx: Context) -> Reply:
+    """Attach a card (and, through the run registry, its gates) to a run started elsewhere."""
+    ref = RunRef(kind=cmd.ref_kind, id=cmd.id, biz=ctx.biz)
+    card = await fetch_card(ctx.services, ref, user=ctx.user)
+    return Reply(view=card, placement=Placement.CHANNEL, run=ref)
+
+
+@TABLE.command(
+    "unwatch",
+    Unwatch,
+    usage="unwatch job|task ID",
+    summary="Stop keeping track of a run",
+)
+async def unwatch_command(cmd: Unwatch, ctx: Context) -> Reply:
+    """Forget a run: its card stays as it is and no longer shows up in pending."""
+    ref = RunRef(kind=cmd.ref_kind, id=cmd.id, biz=ctx.biz)
+    await ctx.services.runs.forget(ref)
+    noun = "job" if ref.kind is RunKind.JOB else "task"
+    return Reply(
+        view=NoticeView(
+            text=f"Stopped watching {noun} {ref.id}.",
+            detail=f"By {ctx.actor.display_name or ctx.actor.id}.",
+            actions=(
+                Action(label="Watch again", command=f"watch {cmd.kind} {ref.id} --biz {ref.biz}"),
+            ),
+        ),
+        placement=Placement.THREAD,
+    )
 
 
 def _gates(card: RunCard, run: KnownRun) -> list[PendingGate]:

@@ -60,3 +60,27 @@ async def test_runs_the_user_cannot_read_are_counted_not_shown(
     sandbox.world.delete_job_instance(20000200001)
     out = await bot("pending")
     assert "1 runs could not be read" in out.text
+
+
+async def test_watch_posts_a_card_for_a_run_started_elsewhere_and_unwatch_forgets_it(
+    bot: Bot, sandbox: Sandbox[ManualClock]
+) -> None:
+    # Task 1087 was started outside the bot and waits at its pause node.
+    watched = await bot("watch task 1087")
+    assert watched.reply.run is not None
+    assert watched.reply.run.id == 1087
+    assert "Continue" in [b["text"]["text"] for b in watched.buttons]  # type: ignore[index]
+    pending = (await bot("pending")).reply.view
+    assert isinstance(pending, PendingView)
+    assert [g.kind for g in pending.gates] == ["BK-SOPS pause node"]
+    gone = await bot("unwatch task 1087")
+    assert "Stopped watching task 1087." in gone.text
+    assert "in the 0 runs" in (await bot("pending")).text
+
+
+async def test_watch_rejects_unknown_kinds_and_runs(bot: Bot) -> None:
+    assert (
+        "Kind" in (await bot("watch build 5")).text or "KIND" in (await bot("watch build 5")).text
+    )
+    missing = await bot("watch job 99999999")
+    assert "does not exist" in missing.text or "not exist" in missing.text.lower()

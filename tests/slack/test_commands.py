@@ -74,6 +74,10 @@ CASES: dict[str, Case] = {
     "help": Case("help general", Lands.EPHEMERAL, "whoami", "help no-such-topic", "No help topic"),
     "biz": Case("biz 3", Lands.CHANNEL, "business 3", "biz two", "biz"),
     "whoami": Case("whoami", Lands.EPHEMERAL, "admin", "whoami extra", "Unexpected"),
+    "watch": Case("watch task 1087", Lands.CARD, "nginx restart", "watch build 5", "KIND"),
+    "unwatch": Case(
+        "unwatch task 1087", Lands.CHANNEL, "Stopped watching", "unwatch task x", "whole"
+    ),
     "pending": Case(
         "pending",
         Lands.EPHEMERAL,
