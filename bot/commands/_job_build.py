@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import enum
-import math
 import re
 import shlex
-from collections.abc import Sequence
 from typing import Annotated, TypeVar
 
 from pydantic import BeforeValidator
@@ -23,9 +21,8 @@ from bot.clients.bk_job import (
     StepType,
     VariableCategory,
 )
-from bot.commands._context import Context
 from bot.commands._job_hosts import format_hosts
-from bot.errors import UserError
+from bot.commands._lists import fits, page_of, pager, pages_for, who
 from bot.views import Action
 from bot.views.job import (
     JobCronRow,
@@ -37,7 +34,6 @@ from bot.views.job import (
 )
 
 __all__ = [
-    "PAGE_SIZE",
     "AbsolutePath",
     "CronExpression",
     "Language",
@@ -62,55 +58,11 @@ __all__ = [
 T = TypeVar("T")
 
 # Rows per page of a list: a Slack message stays readable and under its block limit.
-PAGE_SIZE = 10
-
-
-def who(ctx: Context) -> str:
-    """The name to credit in a channel message."""
-    return ctx.actor.display_name or ctx.actor.bk_username or ctx.actor.id
 
 
 def quoted(text: str) -> str:
     """A word for a button command, quoted when it holds spaces or quotes."""
     return shlex.quote(text)
-
-
-def page_of(items: Sequence[T], page: int) -> tuple[list[T], int]:
-    """The rows of ``page`` (1-based) and the number of pages."""
-    pages = pages_for(len(items), page)
-    start = (page - 1) * PAGE_SIZE
-    return list(items[start : start + PAGE_SIZE]), pages
-
-
-def pages_for(total: int, page: int) -> int:
-    """How many pages ``total`` rows make; a page past the end is a usage error."""
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if page > pages:
-        raise UserError(
-            f"There is no page {page}; the list has {pages} page{'s' if pages > 1 else ''}.",
-            field="page",
-        )
-    return pages
-
-
-# Slack caps a button's value at 2000 characters; a button carrying a longer command (a huge
-# typed keyword) is left out rather than cut, since half a command would run something else.
-MAX_BUTTON_COMMAND = 2000
-
-
-def fits(command: str) -> bool:
-    """Whether ``command`` can ride on a button."""
-    return len(command) <= MAX_BUTTON_COMMAND
-
-
-def pager(base: str, page: int, pages: int, biz: int) -> tuple[Action, ...]:
-    """Prev / Next buttons re-running ``base`` on the neighbouring pages."""
-    found: list[Action] = []
-    if page > 1:
-        found.append(Action(label="◀ Prev", command=f"{base} --page {page - 1} --biz {biz}"))
-    if page < pages:
-        found.append(Action(label="Next ▶", command=f"{base} --page {page + 1} --biz {biz}"))
-    return tuple(a for a in found if fits(a.command))
 
 
 # ------------------------------------------------------------------------------- languages

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -23,7 +22,7 @@ from bot.clients.bk_sops import (
     form_constants,
     password_keys,
 )
-from bot.commands._context import Context
+from bot.commands._lists import page_of, pager, who
 from bot.commands._sops_cron import schedule_words
 from bot.commands._sops_vars import constant_rows, is_empty
 from bot.errors import UserError
@@ -39,7 +38,6 @@ from bot.views.sops import (
 )
 
 __all__ = [
-    "PAGE_SIZE",
     "ResolvedNode",
     "error_text",
     "histories",
@@ -58,38 +56,10 @@ __all__ = [
 T = TypeVar("T")
 
 # Rows per page of a list: a Slack message stays readable and under its block limit.
-PAGE_SIZE = 10
 # Engine bookkeeping that every node reports (bk-sops §3.9); noise in chat.
 _ENGINE_KEYS = frozenset({"_loop", "_inner_loop"})
 _REF = re.compile(r"\$\{[^}]+\}")
 _TAG = re.compile(r"<[^>]+>")
-
-
-def who(ctx: Context) -> str:
-    """The name to credit in a channel message."""
-    return ctx.actor.display_name or ctx.actor.bk_username or ctx.actor.id
-
-
-def page_of(items: Sequence[T], page: int) -> tuple[list[T], int]:
-    """The rows of ``page`` (1-based) and the number of pages."""
-    pages = max(1, math.ceil(len(items) / PAGE_SIZE))
-    if page > pages:
-        raise UserError(
-            f"There is no page {page}; the list has {pages} page{'s' if pages > 1 else ''}.",
-            field="page",
-        )
-    start = (page - 1) * PAGE_SIZE
-    return list(items[start : start + PAGE_SIZE]), pages
-
-
-def pager(command: str, page: int, pages: int, suffix: str) -> tuple[Action, ...]:
-    """Prev / Next buttons for a paged list; ``suffix`` carries --biz and other options."""
-    found: list[Action] = []
-    if page > 1:
-        found.append(Action(label="◀ Prev", command=f"{command} --page {page - 1}{suffix}"))
-    if page < pages:
-        found.append(Action(label="Next ▶", command=f"{command} --page {page + 1}{suffix}"))
-    return tuple(found)
 
 
 def keyword_words(keyword: str | None) -> str:

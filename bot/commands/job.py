@@ -15,9 +15,9 @@ from bot.clients.bk_job import (
     ScriptType,
     StepInstance,
 )
+from bot.commands import _lists
 from bot.commands._context import Context
 from bot.commands._job_build import (
-    PAGE_SIZE,
     Language,
     cron_row,
     cron_switch,
@@ -142,7 +142,7 @@ async def job_plans(cmd: JobPlans, ctx: Context) -> Reply:
                 )
                 for p in rows
             ),
-            actions=pager(base, cmd.page, pages, ctx.biz),
+            actions=pager(base, cmd.page, pages, f" --biz {ctx.biz}"),
         )
     )
 
@@ -354,8 +354,8 @@ def _script_list(page: ScriptPage, cmd: JobScripts, ctx: Context, *, public: boo
             page=cmd.page,
             pages=pages,
             total=total,
-            rows=tuple(script_row(s, ctx.biz) for s in page.data[:PAGE_SIZE]),
-            actions=pager(base, cmd.page, pages, ctx.biz),
+            rows=tuple(script_row(s, ctx.biz) for s in page.data[: _lists.PAGE_SIZE]),
+            actions=pager(base, cmd.page, pages, f" --biz {ctx.biz}"),
         )
     )
 
@@ -371,8 +371,8 @@ async def job_scripts(cmd: JobScripts, ctx: Context) -> Reply:
     page = await ctx.job.get_script_list(
         bk_biz_id=ctx.biz,
         script_name=cmd.keyword,
-        start=(cmd.page - 1) * PAGE_SIZE,
-        length=PAGE_SIZE,
+        start=(cmd.page - 1) * _lists.PAGE_SIZE,
+        length=_lists.PAGE_SIZE,
         bk_username=ctx.user,
     )
     return _script_list(page, cmd, ctx, public=False)
@@ -388,8 +388,8 @@ async def job_public_scripts(cmd: JobPublicScripts, ctx: Context) -> Reply:
     """get_public_script_list, paged by the server (bk-job §5.4)."""
     page = await ctx.job.get_public_script_list(
         script_name=cmd.keyword,
-        start=(cmd.page - 1) * PAGE_SIZE,
-        length=PAGE_SIZE,
+        start=(cmd.page - 1) * _lists.PAGE_SIZE,
+        length=_lists.PAGE_SIZE,
         bk_username=ctx.user,
     )
     return _script_list(page, cmd, ctx, public=True)
@@ -491,7 +491,7 @@ async def job_accounts(cmd: JobAccounts, ctx: Context) -> Reply:
                 )
                 for a in rows
             ),
-            actions=pager("job accounts", cmd.page, pages, ctx.biz),
+            actions=pager("job accounts", cmd.page, pages, f" --biz {ctx.biz}"),
         )
     )
 
@@ -523,7 +523,7 @@ async def job_db_accounts(cmd: JobDbAccounts, ctx: Context) -> Reply:
                 )
                 for a in rows
             ),
-            actions=pager("job db-accounts", cmd.page, pages, ctx.biz),
+            actions=pager("job db-accounts", cmd.page, pages, f" --biz {ctx.biz}"),
         )
     )
 
@@ -767,7 +767,7 @@ async def job_crons(cmd: JobCrons, ctx: Context) -> Reply:
             total=len(crons),
             rows=tuple(cron_row(c, ctx.biz, names) for c in rows),
             actions=(
-                *pager(base, cmd.page, pages, ctx.biz),
+                *pager(base, cmd.page, pages, f" --biz {ctx.biz}"),
                 Action(label="New cron", command=f"job cron save --biz {ctx.biz}"),
             ),
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.views._base import Action, View
+from bot.views._format import Row as _Row
+from bot.views._format import format_duration
 
 __all__ = [
     "JobAccountListView",
@@ -34,10 +34,6 @@ __all__ = [
 ]
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 def fmt_time(value: datetime | None, *, utc: bool = False) -> str | None:
     """``2025-01-08 17:40`` as BK-Job sent it; ``UTC`` appended where the API uses UTC.
 
@@ -53,22 +49,8 @@ def fmt_time(value: datetime | None, *, utc: bool = False) -> str | None:
 
 
 def fmt_duration(seconds: float | None) -> str | None:
-    """``3.2s``, ``45s``, ``2m 05s``, ``1h 02m``, ``2d 03h``; None when unknown."""
-    if seconds is None:
-        return None
-    if seconds < 10:
-        return f"{max(seconds, 0.0):.1f}s"
-    total = int(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+    """``3.2s`` (tenths: steps are often that short), ``45s``, ``2m 05s``, ``1h 02m``."""
+    return format_duration(seconds, tenths=True)
 
 
 # ------------------------------------------------------------------------------------ plans

@@ -6,9 +6,11 @@ import enum
 import json
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
 
 from bot.views._base import Action, View
+from bot.views._format import Row as _Row
+from bot.views._format import format_duration
 
 __all__ = [
     "CardPhase",
@@ -39,10 +41,6 @@ __all__ = [
 MAX_VALUE_CHARS = 300
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 def fmt_time(value: datetime | None) -> str | None:
     """``2026-08-20 10:00 +0800`` in the time zone BK-SOPS answered in; None when unset."""
     if value is None:
@@ -52,19 +50,7 @@ def fmt_time(value: datetime | None) -> str | None:
 
 def fmt_duration(seconds: int | float | None) -> str | None:
     """``45s``, ``2m 05s``, ``1h 02m``, ``2d 03h``; None when unknown."""
-    if seconds is None:
-        return None
-    total = max(int(seconds), 0)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+    return format_duration(seconds)
 
 
 def fmt_value(value: JsonValue, limit: int = MAX_VALUE_CHARS) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.commands import FieldErrors, Prepared
+from bot.commands import FieldErrors, Prepared, _lists
 from bot.commands import _job_build as build
 from bot.rendering import Renderer
 from bot.sandbox import ManualClock, Sandbox
@@ -75,7 +75,7 @@ async def test_plans_keyword_matches_a_substring_and_says_when_nothing_does(bot:
 async def test_plans_are_paged_with_prev_and_next_buttons(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "PAGE_SIZE", 2)
+    monkeypatch.setattr(_lists, "PAGE_SIZE", 2)
     first = await bot("job plans")
     assert isinstance(first.reply.view, JobPlanListView)
     assert (first.reply.view.page, first.reply.view.pages) == (1, 3)
@@ -242,7 +242,7 @@ async def test_run_reply_is_a_view_or_a_form(bot: Bot) -> None:
 async def test_every_plan_list_and_plan_button_runs(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "PAGE_SIZE", 2)
+    monkeypatch.setattr(_lists, "PAGE_SIZE", 2)
     listing = await bot("job plans --page 2")
     detail = await bot("job plan 1000124")
     for command in listing.commands + detail.commands:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import _job_build as build
-from bot.commands import job
+from bot.commands import _lists
 from bot.rendering import Renderer
 from bot.sandbox import ManualClock, Sandbox
 from bot.services import Actor, MappedBy, Services
@@ -125,8 +124,7 @@ async def test_db_accounts_are_the_ones_the_user_may_use(bot: Bot, carol: Bot) -
 
 
 async def test_every_script_button_runs(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(job, "PAGE_SIZE", 2)
-    monkeypatch.setattr(build, "PAGE_SIZE", 2)
+    monkeypatch.setattr(_lists, "PAGE_SIZE", 2)
     listing = await bot("job scripts --page 2")
     view = listing.reply.view
     assert isinstance(view, JobScriptListView)

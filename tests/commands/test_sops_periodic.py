@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.clients.bk_sops import CronSpec
-from bot.commands import FieldErrors, Prepared, _sops_build
+from bot.commands import FieldErrors, Prepared, _lists
 from bot.commands._sops_cron import describe_schedule, parse_user_cron
 from bot.errors import UserError
 from bot.sandbox import ManualClock, Sandbox
@@ -76,7 +76,7 @@ async def test_periodic_filters_by_keyword_or_id_and_pages(
     nothing = await bot("sops periodic hourly")
     assert 'No periodic tasks match "hourly"' in nothing.text
 
-    monkeypatch.setattr(_sops_build, "PAGE_SIZE", 1)
+    monkeypatch.setattr(_lists, "PAGE_SIZE", 1)
     first = await bot("sops periodic")
     assert isinstance(first.reply.view, SopsPeriodicListView)
     assert first.reply.view.pages == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import _sops_build
+from bot.commands import _lists
 from bot.sandbox import ManualClock, Sandbox
 from bot.services import Actor, MappedBy, Services
 from bot.views import ButtonStyle, ErrorKind, ErrorView, Placement
@@ -68,7 +68,7 @@ async def test_templates_filter_by_keyword_and_list_common_ones(bot: Bot) -> Non
 async def test_templates_page_with_prev_and_next_buttons(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_sops_build, "PAGE_SIZE", 4)
+    monkeypatch.setattr(_lists, "PAGE_SIZE", 4)
     first = await bot("sops templates")
     assert isinstance(first.reply.view, SopsTemplateListView)
     assert (first.reply.view.page, first.reply.view.pages) == (1, 2)
