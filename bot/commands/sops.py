@@ -408,8 +408,12 @@ async def sops_template(cmd: SopsTemplate, ctx: Context) -> Reply:
 
 
 def default_task_name(template_name: str, user: str) -> str:
-    """``<template name> (slack:<user>)`` within BK-SOPS's 100 characters."""
-    suffix = f" (slack:{user})"
+    """``<template name> (chatops:<user>)`` within BK-SOPS's 100 characters.
+
+    The suffix says the task came from the bot (Slack or console) and for whom, like the
+    ``chatops:<user>:…`` names BK-Job instances get.
+    """
+    suffix = f" (chatops:{user})"
     room = max(TASK_NAME_MAX - len(suffix), 0)
     base = template_name if len(template_name) <= room else template_name[: room - 1] + "…"
     return (base + suffix)[:TASK_NAME_MAX]

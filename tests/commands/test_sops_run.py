@@ -44,7 +44,7 @@ async def test_run_starts_the_task_and_posts_its_card_in_the_channel(
     card = _card(out)
     assert out.reply.placement is Placement.CHANNEL
     assert out.reply.run == RunRef(kind=RunKind.SOPS, id=2001, biz=2)
-    assert card.name == "Restart nginx (with approval) (slack:admin)"
+    assert card.name == "Restart nginx (with approval) (chatops:admin)"
     assert card.phase is CardPhase.STARTING
     assert card.started_by == "tester"
     assert card.url == "https://bk-sops.sandbox.local/taskflow/execute/3/?instance_id=2001"
@@ -90,7 +90,7 @@ async def test_run_opens_the_form_when_a_value_is_missing_and_never_prefills_pas
     assert "DB password" in form.intro
     fields = {f.name: f for f in form.fields}
     assert list(fields) == ["task_name", "approvers", "db_name", "sql_text", "db_password"]
-    assert fields["task_name"].default == "DB schema change (ITSM approval) (slack:admin)"
+    assert fields["task_name"].default == "DB schema change (ITSM approval) (chatops:admin)"
     assert fields["sql_text"].kind is FieldKind.MULTILINE
     password = fields["db_password"]
     assert (password.kind, password.default, password.required) == (FieldKind.PASSWORD, None, True)
@@ -148,7 +148,7 @@ async def test_run_with_form_flag_always_asks_with_the_defaults_filled_in(bot: B
 async def test_run_a_common_template(sandbox: Sandbox[ManualClock], bot: Bot) -> None:
     out = await bot("sops run 1001 --common ip_list=10.0.0.12")
     card = _card(out)
-    assert card.name == "[Common] host health check (slack:admin)"
+    assert card.name == "[Common] host health check (chatops:admin)"
     assert sandbox.world.sops.tasks[card.task_id].template_source == "common"
     assert _error(await bot("sops run 1001")).kind is ErrorKind.NOT_FOUND
 
@@ -224,10 +224,10 @@ async def test_create_form_creates_without_starting(
 
 
 def test_default_task_name_fits_in_100_characters() -> None:
-    assert default_task_name("Restart", "alice") == "Restart (slack:alice)"
+    assert default_task_name("Restart", "alice") == "Restart (chatops:alice)"
     long = default_task_name("x" * 200, "alice")
     assert len(long) == 100
-    assert long.endswith("… (slack:alice)")
+    assert long.endswith("… (chatops:alice)")
 
 
 def _field(
