@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.services import to_bot_error
 from bot.services.runs import RunCard, fetch_card, settled, succeeded
 from bot.views import Action, ErrorView, Form, Placement, Reply, RunRef, View
+from bot.views.sops import CardPhase, SopsRunCard
 
 __all__ = ["CONSOLE_CHANNEL", "ConsoleApp"]
 
@@ -58,6 +59,8 @@ class ConsoleApp:
         self._printed: dict[RunRef, str] = {}
         # Who started each run, as its first card said (kept when the card is refreshed).
         self._started_by: dict[RunRef, str | None] = {}
+        # BK-SOPS tasks started here that the server may still report as CREATED.
+        self._starting: set[RunRef] = set()
         # In the interactive loop, runs are followed in the background (thread lines).
         self._background: set[asyncio.Task[RunCard | None]] = set()
         self._interactive_follow = False
@@ -135,7 +138,10 @@ class ConsoleApp:
                         ref,
                         user=user,
                         started_by=self._started_by.get(ref),
+                        starting=ref in self._starting,
                     )
+                    if isinstance(card, SopsRunCard) and card.phase is not CardPhase.STARTING:
+                        self._starting.discard(ref)
                 except BKError as exc:
                     self._print(error_reply(to_bot_error(exc)))
                     return None
@@ -207,6 +213,8 @@ class ConsoleApp:
                 self._printed[reply.run] = _fingerprint(reply.view)
                 started_by = getattr(reply.view, "started_by", None)
                 self._started_by[reply.run] = started_by if isinstance(started_by, str) else None
+                if isinstance(reply.view, SopsRunCard) and reply.view.phase is CardPhase.STARTING:
+                    self._starting.add(reply.run)
             if self._interactive_follow:
                 task = asyncio.create_task(
                     self.follow(reply.run, FOLLOW_LIMIT, accept_clicks=False)

@@ -21,19 +21,31 @@ _SOPS_SETTLED = {TaskState.FINISHED, TaskState.REVOKED, TaskState.EXPIRED, TaskS
 
 
 async def fetch_card(
-    services: Services, ref: RunRef, *, user: str, started_by: str | None = None
+    services: Services,
+    ref: RunRef,
+    *,
+    user: str,
+    started_by: str | None = None,
+    starting: bool = False,
 ) -> RunCard:
     """The current card of a BK-Job instance or BK-SOPS task, read as ``user``.
 
     ``started_by`` keeps the name the first card showed (the chat user), instead of the
-    BlueKing operator the server reports.
+    BlueKing operator the server reports. ``starting`` says the bot has started the task: BK-SOPS
+    reports CREATED for a moment after ``start_task`` (bk-sops §1.7), which must not read as
+    "not started" (and offer Start again).
     """
     if ref.kind is RunKind.JOB:
         return await job_run_card(
             services.job, biz=ref.biz, instance_id=ref.id, user=user, started_by=started_by
         )
     return await sops_run_card(
-        services.sops, biz=ref.biz, task_id=ref.id, user=user, started_by=started_by
+        services.sops,
+        biz=ref.biz,
+        task_id=ref.id,
+        user=user,
+        started_by=started_by,
+        starting=starting,
     )
 
 

@@ -50,6 +50,9 @@ async def test_once_sops_run_through_a_pause_node(app: ConsoleApp, io: ScriptedI
     io.click_when_shown("Continue")
     assert await app.once("sops run 42 wait_seconds=5", follow_for=900) == 0
     assert "▸ Continue" in io.text
+    # BK-SOPS still says CREATED right after start_task (§1.7): never "not started" or Start.
+    assert "not started" not in io.text
+    assert "] Start" not in io.text
     assert "Finished" in io.text.split("▸ Continue")[-1]
 
 
