@@ -107,7 +107,12 @@ def _startup_line(settings: Settings) -> str:
         else f"BlueKing at {settings.component_url()}"
         + (f", BK-SOPS via {settings.sops_gateway_url()}" if settings.bk_sops_apigw_url else "")
     )
-    return f"bkbot: adapter {adapter}; backend {backend}; store in memory"
+    store = (
+        "store in memory (embedded sandbox; set BKBOT_DATABASE_URL to keep it)"
+        if settings.store_url is None
+        else f"store {settings.store_url.split('://')[0]} (BKBOT_DATABASE_URL)"
+    )
+    return f"bkbot: adapter {adapter}; backend {backend}; {store}"
 
 
 def _run(settings: Settings) -> int:
@@ -172,9 +177,34 @@ async def _check(settings: Settings) -> int:
         )
     ]
     lines.extend(await _check_blueking(settings))
+    lines.append(await _check_store(settings))
     for line in lines:
         print(line.render())
     return 0 if all(line.ok for line in lines) else 1
+
+
+async def _check_store(settings: Settings) -> _CheckLine:
+    from bot.store import Database, StoreError
+
+    url = settings.store_url
+    if url is None:
+        return _CheckLine(
+            "store", True, "in memory on the embedded sandbox (set BKBOT_DATABASE_URL to keep it)"
+        )
+    try:
+        database = await Database.open(url)
+    except StoreError as exc:
+        return _CheckLine("store", False, str(exc))
+    try:
+        state = await database.migration_state()
+        detail = f"{database.describe()}, migrations {state.describe()}"
+        if not state.up_to_date:
+            detail += " (bkbot run migrates at start)"
+        return _CheckLine("store", True, detail)
+    except StoreError as exc:
+        return _CheckLine("store", False, f"{database.describe()}: {exc}")
+    finally:
+        await database.aclose()
 
 
 async def _check_blueking(settings: Settings) -> list[_CheckLine]:

@@ -10,6 +10,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "DEFAULT_DATABASE_URL",
     "SANDBOX_APP_CODE",
     "SANDBOX_APP_SECRET",
     "SANDBOX_DEFAULT_BIZ",
@@ -22,6 +23,8 @@ __all__ = [
 # product.md §5: the embedded sandbox accepts these when BK_APP_CODE / BK_APP_SECRET are unset.
 SANDBOX_APP_CODE = "bkchatops"
 SANDBOX_APP_SECRET = "sandbox-secret"  # a well-known local credential, not a secret
+# product.md §2: the default store.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./bkbot.db"
 # product.md §2: BKBOT_DEFAULT_BIZ defaults to 2 in sandbox mode.
 SANDBOX_DEFAULT_BIZ = 2
 
@@ -67,7 +70,9 @@ class Settings(BaseSettings):
     # Read timeout for one BlueKing call, in seconds (connect/write/pool have fixed bounds).
     bk_timeout: Annotated[float, Field(gt=0, le=300)] = Field(default=30.0, alias="BK_TIMEOUT")
 
-    database_url: str = Field(default="sqlite+aiosqlite:///./bkbot.db", alias="BKBOT_DATABASE_URL")
+    # Unset: ./bkbot.db with a real BlueKing; in memory on the embedded sandbox, whose runs do
+    # not survive a restart either (see store_url).
+    database_url_setting: str | None = Field(default=None, alias="BKBOT_DATABASE_URL")
     policy_file: Path | None = Field(default=None, alias="BKBOT_POLICY_FILE")
     poll_interval: Annotated[float, Field(gt=0, le=3600)] = Field(
         default=5.0, alias="BKBOT_POLL_INTERVAL"
@@ -101,6 +106,7 @@ class Settings(BaseSettings):
         "default_biz_setting",
         "policy_file",
         "templates_dir",
+        "database_url_setting",
         mode="before",
     )
     @classmethod
@@ -178,6 +184,18 @@ class Settings(BaseSettings):
         if self.default_biz_setting is not None:
             return self.default_biz_setting
         return SANDBOX_DEFAULT_BIZ if self.backend is Backend.SANDBOX else None
+
+    @property
+    def store_url(self) -> str | None:
+        """The database to keep watches and channel settings in; None = in memory.
+
+        product.md §2 defaults to a SQLite file. On the embedded sandbox, runs vanish with the
+        process, so a file would only hold watches of runs that no longer exist: memory there,
+        unless BKBOT_DATABASE_URL says otherwise.
+        """
+        if self.database_url_setting:
+            return self.database_url_setting
+        return None if self.backend is Backend.SANDBOX else DEFAULT_DATABASE_URL
 
     def component_url(self) -> str | None:
         """ESB root without a trailing slash, e.g. ``https://paas.example.com``."""

@@ -14,7 +14,7 @@ from bot.clients.bk_job import JobClient
 from bot.clients.bk_sops import SopsClient
 from bot.commands import Dispatcher, build_registry
 from bot.config import Backend, Settings
-from bot.errors import BotError
+from bot.errors import BotError, ConfigError
 from bot.rendering import Renderer
 from bot.sandbox import Clock, Sandbox
 from bot.services import (
@@ -27,13 +27,16 @@ from bot.services import (
     UserDirectory,
     load_policy,
 )
+from bot.store import ChannelStore, Database, StoreError, WatchStore
 
 __all__ = [
     "SANDBOX_BASE_URL",
     "BlueKing",
     "Runtime",
+    "Stores",
     "build_blueking",
     "build_runtime",
+    "open_stores",
 ]
 
 # The embedded sandbox is reached in-process; the host name only appears in logs and URLs.
@@ -118,6 +121,8 @@ class Runtime:
     services: Services
     dispatcher: Dispatcher
     renderer: Renderer
+    # "store sqlite (…)" / "store in memory (…)", for startup lines.
+    store: str = "store in memory"
 
     def describe(self) -> str:
         """The startup line's backend part."""
@@ -136,6 +141,7 @@ def build_runtime(
     runs: RunRegistry | None = None,
     sandbox: Sandbox[Clock] | None = None,
     templates_dir: Path | None = None,
+    store: str = "store in memory",
 ) -> Runtime:
     """Wire clients, identity, services, the command registry and the renderer."""
     blueking = build_blueking(settings, sandbox=sandbox)
@@ -161,6 +167,7 @@ def build_runtime(
         services=services,
         dispatcher=Dispatcher(build_registry(), services),
         renderer=Renderer(templates_dir or settings.templates_dir),
+        store=store,
     )
 
 
@@ -170,3 +177,40 @@ def _close_soon(blueking: BlueKing) -> None:
     except RuntimeError:
         return
     loop.create_task(blueking.aclose())  # noqa: RUF006 - fire and forget on an error path
+
+
+@dataclass
+class Stores:
+    """Where channel settings and watched runs live: the database, or memory."""
+
+    channels: ChannelSettings
+    runs: RunRegistry
+    database: Database | None
+
+    def describe(self) -> str:
+        """The startup line's store part."""
+        if self.database is None:
+            return "store in memory (embedded sandbox; set BKBOT_DATABASE_URL to keep it)"
+        return f"store {self.database.describe()}"
+
+    async def aclose(self) -> None:
+        """Close the database connections."""
+        if self.database is not None:
+            await self.database.aclose()
+
+
+async def open_stores(settings: Settings) -> Stores:
+    """Open and migrate the database (alembic, at start), or use memory on the sandbox."""
+    url = settings.store_url
+    if url is None:
+        return Stores(MemoryChannelSettings(), MemoryRunRegistry(), None)
+    try:
+        database = await Database.open(url)
+    except StoreError as exc:
+        raise ConfigError(f"Cannot open the database: {exc}") from exc
+    try:
+        await database.migrate()
+    except BaseException:
+        await database.aclose()
+        raise
+    return Stores(ChannelStore(database), WatchStore(database), database)

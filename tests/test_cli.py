@@ -154,3 +154,51 @@ def test_runtime_uses_the_gateway_for_sops_when_configured(
     bk = build_blueking(load_settings())
     assert bk.sandbox is None
     assert bk.sops.uses_gateway is True
+
+
+def test_check_reports_the_store_and_its_migrations(
+    served_sandbox: tuple[Sandbox, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    _, url = served_sandbox
+    monkeypatch.setenv("BK_COMPONENT_API_URL", url)
+    monkeypatch.setenv("BK_APP_CODE", APP_CODE)
+    monkeypatch.setenv("BK_APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("BKBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'check.db'}")
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "store: ok - SQLite at " in out
+    assert "(bkbot run migrates at start)" in out  # a new database is not migrated by check
+
+
+def test_check_on_the_sandbox_keeps_the_store_in_memory(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check"]) == 0
+    assert "store: ok - in memory on the embedded sandbox" in capsys.readouterr().out
+
+
+def test_channel_business_survives_a_restart_with_a_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BKBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    env = {k: v for k, v in os.environ.items() if k not in ALL_VARS}
+    env["BKBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+    def once(text: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "console", "--once", text],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    assert "now uses business 3" in once("biz 3")
+    assert "Commands here act on business 3." in once("biz")

@@ -47,7 +47,7 @@ def test_nothing_configured_means_console_on_the_sandbox() -> None:
     assert settings.app_secret.get_secret_value() == "sandbox-secret"
     assert settings.poll_interval == 5
     assert settings.command == "/bk"
-    assert settings.database_url == "sqlite+aiosqlite:///./bkbot.db"
+    assert settings.store_url is None  # the sandbox's runs vanish with it: memory
     assert (settings.http_host, settings.http_port) == ("127.0.0.1", 3000)
 
 
@@ -85,6 +85,7 @@ def test_real_backend_requires_app_credentials(monkeypatch: pytest.MonkeyPatch) 
     assert settings.backend is Backend.BLUEKING
     assert settings.component_url() == "https://paas.example.com"
     assert settings.default_biz is None  # only the sandbox has a built-in default business
+    assert settings.store_url == "sqlite+aiosqlite:///./bkbot.db"  # product.md §2 default
 
 
 def test_gateway_url_needs_esb_for_bk_job(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -133,6 +133,7 @@ class Dispatcher:
                     channel=channel,
                     ts=None,
                     started_by=actor.display_name or actor.id,
+                    bk_username=actor.bk_username,
                 )
             )
         if (

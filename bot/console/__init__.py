@@ -7,7 +7,7 @@ import getpass
 from bot.config import Settings
 from bot.console._app import CONSOLE_CHANNEL, ConsoleApp
 from bot.console._io import ConsoleIO, TerminalIO
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, Stores, build_runtime, open_stores
 
 __all__ = ["CONSOLE_CHANNEL", "ConsoleApp", "ConsoleIO", "TerminalIO", "run_console"]
 
@@ -21,7 +21,14 @@ async def run_console(
     runtime: Runtime | None = None,
 ) -> int:
     """Interactive loop, or one command with ``once`` (exit status 1 when it failed)."""
-    rt = runtime or build_runtime(settings)
+    stores: Stores | None = None
+    if runtime is None:
+        stores = await open_stores(settings)
+        rt = build_runtime(
+            settings, channels=stores.channels, runs=stores.runs, store=stores.describe()
+        )
+    else:
+        rt = runtime
     app: ConsoleApp | None = None
     try:
         terminal = io or TerminalIO(lambda: app.completions() if app else [])
@@ -31,6 +38,8 @@ async def run_console(
         return await app.once(once, follow_for=follow_for)
     finally:
         await rt.aclose()
+        if stores is not None:
+            await stores.aclose()
 
 
 def _login() -> str:

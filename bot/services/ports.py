@@ -57,6 +57,8 @@ class KnownRun:
     channel: str | None
     ts: str | None
     started_by: str | None
+    # The BlueKing user the card's reader acts as (the poller reads the run as them).
+    bk_username: str | None = None
 
 
 class RunRegistry(Protocol):

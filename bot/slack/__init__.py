@@ -8,6 +8,7 @@ import signal
 
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.runtime import open_stores
 from bot.slack.app import SlackBot, build_slack_bot
 from bot.slack.delivery import CardPosted, Delivery, ignore_card
 from bot.slack.directory import SlackDirectory, SlackProfile
@@ -49,7 +50,12 @@ async def run_slack(settings: Settings, *, on_card_posted: CardPosted = ignore_c
     for sig in signals:
         loop.add_signal_handler(sig, request_stop)
     try:
-        await serve(build_slack_bot(settings, on_card_posted=on_card_posted), stop)
+        stores = await open_stores(settings)
+        try:
+            bot = build_slack_bot(settings, on_card_posted=on_card_posted, stores=stores)
+            await serve(bot, stop)
+        finally:
+            await stores.aclose()
     except ConfigError as exc:
         # A setup problem is the operator's to fix: one clear line, no stack trace.
         log.error("bkbot: %s%s", exc.user_message, f" {exc.hint}" if exc.hint else "")

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ChatAdapter, Settings
 from bot.errors import ConfigError
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, Stores, build_runtime
 from bot.sandbox import Clock, Sandbox
 from bot.slack.core import SlackCore
 from bot.slack.delivery import CardPosted, Delivery, ignore_card
@@ -168,6 +168,7 @@ def build_slack_bot(
     sandbox: Sandbox[Clock] | None = None,
     on_card_posted: CardPosted = ignore_card,
     metrics: Metrics | None = None,
+    stores: Stores | None = None,
 ) -> SlackBot:
     """Wire the Slack adapter: client, user directory, runtime, delivery, core and listeners."""
     metrics = metrics or Metrics()
@@ -195,7 +196,12 @@ def build_slack_bot(
             "SLACK_CLIENT_SECRET.",
         )
     runtime = build_runtime(
-        settings, directory=SlackDirectory(client, metrics=metrics), sandbox=sandbox
+        settings,
+        directory=SlackDirectory(client, metrics=metrics),
+        sandbox=sandbox,
+        channels=stores.channels if stores else None,
+        runs=stores.runs if stores else None,
+        store=stores.describe() if stores else "store in memory",
     )
     delivery = Delivery(
         client,

@@ -106,7 +106,7 @@ def startup_line(bot: SlackBot) -> str:
     who = f"@{bot.delivery.bot_name}" + (f" in {bot.team}" if bot.team else "")
     return (
         f"bkbot: Slack adapter in {mode}, as {who}, command {settings.command}; "
-        f"backend {bot.runtime.describe()}; store in memory"
+        f"backend {bot.runtime.describe()}; {bot.runtime.store}"
     )
 
 
