@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     poll_interval: Annotated[float, Field(gt=0, le=3600)] = Field(
         default=5.0, alias="BKBOT_POLL_INTERVAL"
     )
+    # How long a replica's claim on a watched run lasts; a replica that dies hands its runs to
+    # the others after this long. Far above one poller tick, which renews nothing.
+    lease_seconds: Annotated[float, Field(ge=5, le=3600)] = Field(
+        default=60.0, alias="BKBOT_LEASE_SECONDS"
+    )
     http_host: str = Field(default="127.0.0.1", alias="BKBOT_HTTP_HOST")
     http_port: Annotated[int, Field(ge=0, le=65535)] = Field(default=3000, alias="BKBOT_HTTP_PORT")
     command: str = Field(default="/bk", alias="BKBOT_COMMAND")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -15,6 +17,7 @@ from bot.clients.bk_sops import SopsClient
 from bot.commands import Dispatcher, build_registry
 from bot.config import Backend, Settings
 from bot.errors import BotError, ConfigError
+from bot.poller import Poller, PollerConfig, RunReader
 from bot.rendering import Renderer
 from bot.sandbox import Clock, Sandbox
 from bot.services import (
@@ -27,7 +30,9 @@ from bot.services import (
     UserDirectory,
     load_policy,
 )
-from bot.store import ChannelStore, Database, StoreError, WatchStore
+from bot.services.ports import Clock as WallClock
+from bot.services.ports import Notifier
+from bot.store import ChannelStore, Database, StoreError, SystemClock, WatchStore
 
 __all__ = [
     "SANDBOX_BASE_URL",
@@ -35,6 +40,7 @@ __all__ = [
     "Runtime",
     "Stores",
     "build_blueking",
+    "build_poller",
     "build_runtime",
     "open_stores",
 ]
@@ -181,36 +187,78 @@ def _close_soon(blueking: BlueKing) -> None:
 
 @dataclass
 class Stores:
-    """Where channel settings and watched runs live: the database, or memory."""
+    """Where channel settings and watched runs live: a database (temporary on the sandbox)."""
 
     channels: ChannelSettings
-    runs: RunRegistry
-    database: Database | None
+    watches: WatchStore
+    database: Database
+    # The directory of a throwaway database, removed on close; None for a configured one.
+    scratch: Path | None = None
+
+    @property
+    def runs(self) -> RunRegistry:
+        """The watches, as the run registry the commands know."""
+        return self.watches
 
     def describe(self) -> str:
         """The startup line's store part."""
-        if self.database is None:
+        if self.scratch is not None:
             return "store in memory (embedded sandbox; set BKBOT_DATABASE_URL to keep it)"
         return f"store {self.database.describe()}"
 
     async def aclose(self) -> None:
-        """Close the database connections."""
-        if self.database is not None:
+        """Close the database connections (and remove a throwaway database)."""
+        try:
             await self.database.aclose()
+        finally:
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 async def open_stores(settings: Settings) -> Stores:
-    """Open and migrate the database (alembic, at start), or use memory on the sandbox."""
+    """Open and migrate the database (alembic, at start).
+
+    On the embedded sandbox without BKBOT_DATABASE_URL the database is a SQLite file in a
+    temporary directory, removed at exit: the sandbox's runs vanish with the process, yet the
+    poller works exactly as it does on a real store.
+    """
     url = settings.store_url
+    scratch = None
     if url is None:
-        return Stores(MemoryChannelSettings(), MemoryRunRegistry(), None)
+        scratch = Path(tempfile.mkdtemp(prefix="bkbot-"))
+        url = f"sqlite+aiosqlite:///{scratch / 'bkbot.db'}"
     try:
         database = await Database.open(url)
     except StoreError as exc:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
         raise ConfigError(f"Cannot open the database: {exc}") from exc
+    stores = Stores(ChannelStore(database), WatchStore(database), database, scratch)
     try:
         await database.migrate()
     except BaseException:
-        await database.aclose()
+        await stores.aclose()
         raise
-    return Stores(ChannelStore(database), WatchStore(database), database)
+    return stores
+
+
+def build_poller(
+    runtime: Runtime,
+    stores: Stores,
+    notifier: Notifier,
+    *,
+    clock: WallClock | None = None,
+    config: PollerConfig | None = None,
+) -> Poller:
+    """The background poller over the runtime's clients and the store's watches."""
+    settings = runtime.settings
+    config = config or PollerConfig(
+        interval=settings.poll_interval, lease_seconds=settings.lease_seconds
+    )
+    reader = RunReader(
+        runtime.blueking.job,
+        runtime.blueking.sops,
+        concurrency=config.concurrency,
+        call_timeout=config.call_timeout,
+    )
+    return Poller(stores.watches, reader, notifier, clock=clock or SystemClock(), config=config)

@@ -134,8 +134,11 @@ class Dispatcher:
                     ts=None,
                     started_by=actor.display_name or actor.id,
                     bk_username=actor.bk_username,
+                    attached=reply.attached,
                 )
             )
+        if reply.touched is not None:
+            await self.services.runs.touch(reply.touched)
         if (
             isinstance(command, ReadCommand)
             and command.share

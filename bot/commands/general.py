@@ -222,7 +222,7 @@ async def watch_command(cmd: Watch, ctx: Context) -> Reply:
     """Attach a card (and, through the run registry, its gates) to a run started elsewhere."""
     ref = RunRef(kind=cmd.ref_kind, id=cmd.id, biz=ctx.biz)
     card = await fetch_card(ctx.services, ref, user=ctx.user)
-    return Reply(view=card, placement=Placement.CHANNEL, run=ref)
+    return Reply(view=card, placement=Placement.CHANNEL, run=ref, attached=True)
 
 
 @TABLE.command(

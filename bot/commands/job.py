@@ -647,6 +647,7 @@ async def job_stop(cmd: JobStop, ctx: Context) -> Reply:
                 actions=(reject, *_run_buttons(cmd.id, ctx.biz)),
             ),
             placement=Placement.THREAD,
+            touched=_ref(cmd.id, ctx),
         )
     return Reply(
         view=NoticeView(
@@ -655,7 +656,12 @@ async def job_stop(cmd: JobStop, ctx: Context) -> Reply:
             actions=_run_buttons(cmd.id, ctx.biz),
         ),
         placement=Placement.THREAD,
+        touched=_ref(cmd.id, ctx),
     )
+
+
+def _ref(instance_id: int, ctx: Context) -> RunRef:
+    return RunRef(kind=RunKind.JOB, id=instance_id, biz=ctx.biz)
 
 
 def _resolve_step(
@@ -724,6 +730,7 @@ async def job_step(cmd: JobStep, ctx: Context) -> Reply:
     return Reply(
         view=NoticeView(text=text, actions=_run_buttons(cmd.id, ctx.biz)),
         placement=Placement.THREAD,
+        touched=_ref(cmd.id, ctx),
     )
 
 

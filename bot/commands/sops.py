@@ -567,6 +567,10 @@ _VERBS = {
 }
 
 
+def _ref(task_id: int, biz: int) -> RunRef:
+    return RunRef(kind=RunKind.SOPS, id=task_id, biz=biz)
+
+
 async def _operate(ctx: Context, task_id: int, action: OperateAction) -> None:
     """operate_task; an engine refusal (§3.5) becomes a Conflict that says the task's state."""
     try:
@@ -611,6 +615,7 @@ async def sops_pause(cmd: SopsOperate, ctx: Context) -> Reply:
             ),
         ),
         placement=Placement.THREAD,
+        touched=_ref(cmd.id, biz),
     )
 
 
@@ -630,6 +635,7 @@ async def sops_resume(cmd: SopsOperate, ctx: Context) -> Reply:
             actions=(Action(label="Pause", command=f"sops pause {cmd.id} --biz {biz}"),),
         ),
         placement=Placement.THREAD,
+        touched=_ref(cmd.id, biz),
     )
 
 
@@ -676,6 +682,7 @@ async def sops_revoke(cmd: SopsRevoke, ctx: Context) -> Reply:
     return Reply(
         view=NoticeView(text=f"Task {cmd.id} revoked by {who(ctx)}."),
         placement=Placement.THREAD,
+        touched=_ref(cmd.id, biz),
     )
 
 
@@ -920,6 +927,7 @@ async def sops_callback(cmd: SopsCallback, ctx: Context) -> Reply:
             actions=(_status_button(cmd.id, biz),),
         ),
         placement=Placement.THREAD,
+        touched=_ref(cmd.id, biz),
     )
 
 

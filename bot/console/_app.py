@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from bot.clients.errors import BKError
 from bot.commands import FieldErrors, error_reply
-from bot.console._buttons import collect_actions
+from bot.console._buttons import button_lines, collect_actions
 from bot.console._forms import ask_form
 from bot.console._io import ConsoleIO
+from bot.poller import Poller
 from bot.runtime import Runtime
 from bot.services import to_bot_error
 from bot.services.runs import RunCard, fetch_card, settled, succeeded
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # How long the interactive console keeps following a run it started (seconds).
 FOLLOW_LIMIT = 3600.0
+# At exit, how long a poller tick in progress may take to finish before it is cancelled.
+POLLER_STOP_GRACE = 2.0
 # The console is one "channel": `biz` set here sticks for the session.
 CONSOLE_CHANNEL = "console"
 _QUIT = {"quit", "exit", ":q"}
@@ -45,6 +49,7 @@ class ConsoleApp:
         *,
         login: str,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        thread_lines: bool = False,
     ) -> None:
         self.runtime = runtime
         self.io = io
@@ -61,7 +66,11 @@ class ConsoleApp:
         self._started_by: dict[RunRef, str | None] = {}
         # BK-SOPS tasks started here that the server may still report as CREATED.
         self._starting: set[RunRef] = set()
-        # In the interactive loop, runs are followed in the background (thread lines).
+        # True when a poller tells the runs' stories as thread lines (ConsoleNotifier):
+        # the interactive loop then leaves following runs to it.
+        self.thread_lines = thread_lines
+        # Without one, the interactive loop follows each run in the background itself,
+        # reprinting its card whenever it changes.
         self._background: set[asyncio.Task[RunCard | None]] = set()
         self._interactive_follow = False
 
@@ -87,21 +96,29 @@ class ConsoleApp:
             style="dim",
         )
 
-    async def repl(self) -> int:
-        """Read commands until end of input; returns 0."""
+    async def repl(self, *, poller: Poller | None = None) -> int:
+        """Read commands until end of input; returns 0.
+
+        With a ``poller`` (whose notifier is this app's ConsoleNotifier), the poller runs in
+        the background for the session and prints each change of a run as a thread line; it
+        is stopped at exit.
+        """
+        if poller is not None:
+            self.thread_lines = True
         self.welcome()
         self._interactive_follow = True
-        while True:
-            line = await self.io.read("bk> ")
-            if line is None:
-                self.io.write("")
-                return 0
-            text = line.strip()
-            if not text:
-                continue
-            if text.lower() in _QUIT:
-                return 0
-            await self.submit(text)
+        async with _polling(poller):
+            while True:
+                line = await self.io.read("bk> ")
+                if line is None:
+                    self.io.write("")
+                    return 0
+                text = line.strip()
+                if not text:
+                    continue
+                if text.lower() in _QUIT:
+                    return 0
+                await self.submit(text)
 
     async def once(self, text: str, *, follow_for: float) -> int:
         """Run one command; if it starts a run, follow it until it settles (button numbers
@@ -215,7 +232,7 @@ class ConsoleApp:
                 self._started_by[reply.run] = started_by if isinstance(started_by, str) else None
                 if isinstance(reply.view, SopsRunCard) and reply.view.phase is CardPhase.STARTING:
                     self._starting.add(reply.run)
-            if self._interactive_follow:
+            if self._interactive_follow and not self.thread_lines:
                 task = asyncio.create_task(
                     self.follow(reply.run, FOLLOW_LIMIT, accept_clicks=False)
                 )
@@ -237,18 +254,17 @@ class ConsoleApp:
             self.io.write(f"{prefix}── {reply.attachment.filename} ──", style="dim")
             for line in reply.attachment.content.splitlines():
                 self.io.write(f"{prefix}{line}")
-        actions = collect_actions(reply.view)
-        if actions:
-            first = len(self.buttons) + 1
-            self.buttons.extend(actions)
-            labels = [a.label for a in actions]
-            if len(set(labels)) == len(labels):
-                line = "  ".join(f"[{first + i}] {a.label}" for i, a in enumerate(actions))
-                self.io.write(f"{prefix}{line}", style="cyan")
-            else:
-                # Rows share labels ("Run", "Details"): show what each button would run.
-                for i, a in enumerate(actions):
-                    self.io.write(f"{prefix}[{first + i}] {a.label}: {a.command}", style="cyan")
+        self.show_buttons(collect_actions(reply.view), prefix=prefix)
+
+    def show_buttons(self, actions: Sequence[Action], *, prefix: str = "") -> None:
+        """Number ``actions`` after every button shown so far and print them; typing a
+        number clicks its button (replies and the poller's thread lines share the numbers)."""
+        if not actions:
+            return
+        first = len(self.buttons) + 1
+        self.buttons.extend(actions)
+        for line in button_lines(actions, first):
+            self.io.write(f"{prefix}{line}", style="cyan")
 
     async def _fill(self, form: Form) -> Reply:
         errors: dict[str, str] | None = None
@@ -267,6 +283,28 @@ class ConsoleApp:
                 prepared, actor=self.actor, channel=CONSOLE_CHANNEL
             )
             return await self.show(result)
+
+
+@contextlib.asynccontextmanager
+async def _polling(poller: Poller | None) -> AsyncIterator[None]:
+    """Run ``poller`` in the background while the block runs; stop it cleanly after."""
+    if poller is None:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.run_forever(stop), name="console-poller")
+    try:
+        yield
+    finally:
+        stop.set()
+        # A tick in progress finishes (its posts are marked sent, its leases released);
+        # one stuck on a slow BlueKing call is cancelled: its leases expire by themselves.
+        done, _ = await asyncio.wait({task}, timeout=POLLER_STOP_GRACE)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+        elif not task.cancelled() and task.exception() is not None:
+            log.error("console poller stopped with an error", exc_info=task.exception())
 
 
 def _fingerprint(view: View) -> str:

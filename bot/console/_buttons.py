@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel
 
 from bot.views import Action
 
-__all__ = ["collect_actions"]
+__all__ = ["button_lines", "collect_actions"]
 
 
 def collect_actions(view: BaseModel) -> list[Action]:
@@ -34,3 +36,14 @@ def _walk(value: object, found: list[Action], depth: int) -> None:
     elif isinstance(value, tuple | list):
         for item in value:
             _walk(item, found, depth + 1)
+
+
+def button_lines(actions: Sequence[Action], first: int) -> list[str]:
+    """``[3] Confirm  [4] Reject``: the buttons numbered from ``first``, on one line.
+
+    When labels repeat (rows share "Run", "Details"), one line per button saying what it runs.
+    """
+    labels = [a.label for a in actions]
+    if len(set(labels)) == len(labels):
+        return ["  ".join(f"[{first + i}] {a.label}" for i, a in enumerate(actions))]
+    return [f"[{first + i}] {a.label}: {a.command}" for i, a in enumerate(actions)]

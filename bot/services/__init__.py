@@ -9,26 +9,38 @@ from bot.services.identity import Actor, Identity, MappedBy
 from bot.services.memory import MemoryChannelSettings, MemoryRunRegistry
 from bot.services.policy import Policy, load_policy
 from bot.services.ports import (
+    CardTarget,
     ChannelSettings,
     Clock,
+    DeliveryError,
     KnownRun,
+    Notifier,
+    RetryLater,
     RunRegistry,
+    ThreadPost,
+    Undeliverable,
     UserDirectory,
     UserProfile,
 )
 
 __all__ = [
     "Actor",
+    "CardTarget",
     "ChannelSettings",
     "Clock",
+    "DeliveryError",
     "Identity",
     "KnownRun",
     "MappedBy",
     "MemoryChannelSettings",
     "MemoryRunRegistry",
+    "Notifier",
     "Policy",
+    "RetryLater",
     "RunRegistry",
     "Services",
+    "ThreadPost",
+    "Undeliverable",
     "UserDirectory",
     "UserProfile",
     "load_policy",

@@ -23,6 +23,7 @@ __all__ = [
     "CARD_WINDOW",
     "DESTRUCTIVE_STEP_OPS",
     "StepOp",
+    "confirm_message",
     "host_label",
     "host_status_label",
     "is_terminal",
@@ -427,7 +428,7 @@ async def job_run_card(
     status = await job.get_job_instance_status(
         bk_biz_id=biz, job_instance_id=instance_id, bk_username=user
     )
-    message = await _confirm_message(job, status, biz=biz, user=user)
+    message = await confirm_message(job, status, biz=biz, user=user)
     return job_card_from_status(
         status,
         biz=biz,
@@ -438,9 +439,10 @@ async def job_run_card(
     )
 
 
-async def _confirm_message(
+async def confirm_message(
     job: JobClient, status: JobInstanceStatus, *, biz: int, user: str
 ) -> str | None:
+    """The plan step's text for the step waiting for confirmation (None when unreadable)."""
     waiting = status.step_waiting_for_confirmation
     instance = status.job_instance
     if waiting is None or instance is None or not instance.bk_job_id or instance.bk_job_id < 1:

@@ -46,3 +46,6 @@ class MemoryRunRegistry:
     async def forget(self, ref: RunRef) -> None:
         """Drop a run."""
         self._runs.pop(ref, None)
+
+    async def touch(self, ref: RunRef) -> None:
+        """Nothing to do: without a store there is no poller to wake."""

@@ -1,4 +1,4 @@
-"""Protocols the domain needs from the outside: channel settings, user directory, clock."""
+"""Protocols the domain needs from the outside: settings, users, clock, runs, notifications."""
 
 from __future__ import annotations
 
@@ -6,9 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.views import RunRef
+from bot.views import FileAttachment, RunRef, View
 
-__all__ = ["ChannelSettings", "Clock", "KnownRun", "RunRegistry", "UserDirectory", "UserProfile"]
+__all__ = [
+    "CardTarget",
+    "ChannelSettings",
+    "Clock",
+    "DeliveryError",
+    "KnownRun",
+    "Notifier",
+    "RetryLater",
+    "RunRegistry",
+    "ThreadPost",
+    "Undeliverable",
+    "UserDirectory",
+    "UserProfile",
+]
 
 
 class ChannelSettings(Protocol):
@@ -59,6 +72,9 @@ class KnownRun:
     started_by: str | None
     # The BlueKing user the card's reader acts as (the poller reads the run as them).
     bk_username: str | None = None
+    # Started elsewhere and attached with ``watch``: its thread reports from now on, it does
+    # not replay the steps that ran before (a run the bot started is reported from its start).
+    attached: bool = False
 
 
 class RunRegistry(Protocol):
@@ -74,4 +90,66 @@ class RunRegistry(Protocol):
 
     async def forget(self, ref: RunRef) -> None:
         """Stop tracking a run (it ended)."""
+        ...
+
+    async def touch(self, ref: RunRef) -> None:
+        """A command changed the run: poll it now, and follow it again if it had finished."""
+        ...
+
+
+@dataclass(frozen=True)
+class CardTarget:
+    """Where a run card is: its channel and message ts (None for the console)."""
+
+    channel: str | None
+    ts: str | None
+
+
+@dataclass(frozen=True)
+class ThreadPost:
+    """One message for a run card's thread: a view, maybe a file, maybe broadcast."""
+
+    view: View
+    # Logs too long to read inline: uploaded into the same thread.
+    attachment: FileAttachment | None = None
+    # Also show it in the channel (Slack ``reply_broadcast``): a run that did not succeed.
+    broadcast: bool = False
+
+
+class DeliveryError(Exception):
+    """A thread post did not reach the chat; ``reason`` is safe to store and log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLater(DeliveryError):
+    """Try the same post again after ``retry_after`` seconds (a 429, a timeout, a 5xx)."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Undeliverable(DeliveryError):
+    """The post can never be delivered (channel gone, bot removed): give up on it."""
+
+
+class Notifier(Protocol):
+    """Tells a run's story in chat: posts in the card's thread, edits the card in place."""
+
+    async def post(self, target: CardTarget, post: ThreadPost) -> str | None:
+        """Post in the thread of the card at ``target``; the message ts when there is one.
+
+        Raises RetryLater or Undeliverable; returning means the chat accepted the post.
+        Posts for one thread are made in the order this is called.
+        """
+        ...
+
+    def update_card(self, target: CardTarget, card: View) -> None:
+        """Queue an edit of the card; a newer edit of the same card replaces a queued one.
+
+        Never raises and never blocks: edits are coalesced and paced by the adapter.
+        """
         ...

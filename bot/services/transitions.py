@@ -12,6 +12,7 @@ __all__ = [
     "Gate",
     "GateAnswer",
     "GateKind",
+    "HostGroup",
     "HostTally",
     "Subject",
     "System",
@@ -121,6 +122,25 @@ class FailedHost(_Frozen):
     label: str = ""
 
 
+class HostGroup(_Frozen):
+    """Failed hosts of one BK-Job step that printed the same output and ended the same way.
+
+    The poller reads the step's logs once when the step fails and groups the hosts, so the
+    thread shows each distinct failure once with the hosts that share it (product §4).
+    """
+
+    # Host labels as the card shows them (``host_label``: "10.0.0.1", "2:10.0.0.1"), in the
+    # order BK-Job listed them.
+    hosts: tuple[str, ...]
+    # The per-host status label (bk-job §6.2), e.g. "Script failed", and the exit code if known.
+    status: str = ""
+    exit_code: int | None = None
+    # The shared log output (the tail when it was long); empty when the host printed nothing.
+    output: str = ""
+    # True when ``output`` was cut to its tail before storing.
+    truncated: bool = False
+
+
 class Subject(_Frozen):
     """The step (BK-Job) or node (BK-SOPS) a transition is about."""
 
@@ -146,6 +166,8 @@ class Subject(_Frozen):
     # The node's error text (``ex_data``, bk-sops §2.4), when the status carried it.
     error: str | None = None
     duration: float | None = None
+    # BK-Job step failures: failed hosts grouped by identical output and exit status.
+    groups: tuple[HostGroup, ...] = ()
 
 
 class Gate(_Frozen):

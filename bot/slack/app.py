@@ -23,15 +23,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ChatAdapter, Settings
 from bot.errors import ConfigError
-from bot.runtime import Runtime, Stores, build_runtime
+from bot.poller import Poller, PollerConfig
+from bot.runtime import Runtime, Stores, build_poller, build_runtime
 from bot.sandbox import Clock, Sandbox
+from bot.services import Actor, KnownRun, RunRegistry
 from bot.slack.core import SlackCore
 from bot.slack.delivery import CardPosted, Delivery, ignore_card
 from bot.slack.directory import SlackDirectory
 from bot.slack.listeners import register, stamp_received
 from bot.slack.metrics import Metrics
+from bot.slack.notifier import SlackNotifier
+from bot.views import RunRef
 
-__all__ = ["RATE_LIMIT_RETRIES", "SlackBot", "build_slack_bot", "retry_handlers", "slack_client"]
+__all__ = [
+    "RATE_LIMIT_RETRIES",
+    "SlackBot",
+    "build_slack_bot",
+    "follow_cards",
+    "retry_handlers",
+    "slack_client",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +82,18 @@ def retry_handlers(metrics: Metrics) -> list[AsyncRetryHandler]:
     ]
 
 
-def slack_client(settings: Settings, metrics: Metrics) -> AsyncWebClient:
-    """The bot's Web API client, pointed at ``SLACK_API_URL`` (a fake in tests, §2.9)."""
+def slack_client(settings: Settings, metrics: Metrics, *, retries: bool = True) -> AsyncWebClient:
+    """The bot's Web API client, pointed at ``SLACK_API_URL`` (a fake in tests, §2.9).
+
+    ``retries=False`` is the notifier's: it sees each 429 itself and reschedules the post in
+    the outbox instead of sleeping inside the call.
+    """
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set, so there is no Slack to connect to.")
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=str(settings.slack_api_url),
-        retry_handlers=retry_handlers(metrics),
+        retry_handlers=retry_handlers(metrics) if retries else [],
     )
 
 
@@ -121,6 +136,9 @@ class SlackBot:
     bot_user_id: str | None = None
     team: str | None = None
     socket: SocketState | None = None
+    # Live cards: the notifier posts in threads and edits cards; the poller feeds it.
+    notifier: SlackNotifier | None = None
+    poller: Poller | None = None
     _own_session: bool = field(default=False, repr=False)
 
     async def start(self) -> None:
@@ -129,6 +147,8 @@ class SlackBot:
             # Otherwise slack-sdk opens a new aiohttp session per call (reference §2.9).
             self.client.session = aiohttp.ClientSession()
             self._own_session = True
+        if self.notifier is not None and self.notifier.client.session is None:
+            self.notifier.client.session = self.client.session
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -169,6 +189,7 @@ def build_slack_bot(
     on_card_posted: CardPosted = ignore_card,
     metrics: Metrics | None = None,
     stores: Stores | None = None,
+    poller_config: PollerConfig | None = None,
 ) -> SlackBot:
     """Wire the Slack adapter: client, user directory, runtime, delivery, core and listeners."""
     metrics = metrics or Metrics()
@@ -203,6 +224,14 @@ def build_slack_bot(
         runs=stores.runs if stores else None,
         store=stores.describe() if stores else "store in memory",
     )
+    notifier = poller = None
+    if stores is not None:
+        if on_card_posted is ignore_card:
+            on_card_posted = follow_cards(stores.watches)
+        notifier = SlackNotifier(
+            slack_client(settings, metrics, retries=False), runtime.renderer, metrics=metrics
+        )
+        poller = build_poller(runtime, stores, notifier, config=poller_config)
     delivery = Delivery(
         client,
         runtime.renderer,
@@ -220,7 +249,26 @@ def build_slack_bot(
         core=core,
         delivery=delivery,
         metrics=metrics,
+        notifier=notifier,
+        poller=poller,
     )
+
+
+def follow_cards(registry: RunRegistry) -> CardPosted:
+    """The card hook of a bot with a store: a posted card is where its run's story goes."""
+
+    async def follow(run: RunRef, channel: str, ts: str, actor: Actor) -> None:
+        await registry.remember(
+            KnownRun(
+                ref=run,
+                channel=channel,
+                ts=ts,
+                started_by=actor.display_name or actor.id,
+                bk_username=actor.bk_username,
+            )
+        )
+
+    return follow
 
 
 def _text(value: object) -> str | None:

@@ -1,8 +1,8 @@
-"""Prometheus metrics of the Slack adapter: commands by outcome, ack latency, Slack API errors."""
+"""Prometheus metrics of the Slack adapter: commands, ack latency, Slack API errors, live cards."""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
@@ -50,6 +50,29 @@ class Metrics:
             "bkbot_slack_ratelimited",
             "HTTP 429 answers from Slack (each is retried after Retry-After), by method",
             ["method"],
+            registry=self.registry,
+        )
+        self.notifier_posts = Counter(
+            "bkbot_notifier_posts",
+            "Posts in run threads, by outcome: sent, retry (rescheduled), undeliverable",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.notifier_uploads = Counter(
+            "bkbot_notifier_uploads",
+            "Log files uploaded into run threads, by outcome: sent, failed",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.notifier_card_edits = Counter(
+            "bkbot_notifier_card_edits",
+            "Run card edits (chat.update), by outcome: sent, coalesced, retried, dropped",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.notifier_queued_edits = Gauge(
+            "bkbot_notifier_queued_edits",
+            "Run card edits waiting for their turn (one per card: newer states replace older)",
             registry=self.registry,
         )
 

@@ -25,8 +25,10 @@ from starlette.routing import Route
 
 from bot.config import ChatAdapter
 from bot.errors import ConfigError
+from bot.poller import Poller
 from bot.slack.app import SlackBot
 from bot.slack.metrics import CONTENT_TYPE
+from bot.slack.notifier import SlackNotifier
 
 __all__ = ["EVENTS_PATH", "http_app", "serve", "startup_line"]
 
@@ -124,6 +126,8 @@ async def serve(bot: SlackBot, stop: asyncio.Event) -> None:
         if settings.chat_adapter is ChatAdapter.SLACK_SOCKET:
             socket = await _connect_socket(bot)
             stack.push_async_callback(socket.close)
+        if bot.poller is not None and bot.notifier is not None:
+            await _start_poller(bot.poller, bot.notifier, stack)
         server = http_server(bot, events=socket is None)
         server_task = asyncio.create_task(server.serve(), name="bkbot-http")
         stack.push_async_callback(_stop_server, server, server_task)
@@ -134,6 +138,23 @@ async def serve(bot: SlackBot, stop: asyncio.Event) -> None:
         finally:
             stopped.cancel()
         log.info("bkbot: shutting down")
+
+
+async def _start_poller(
+    poller: Poller, notifier: SlackNotifier, stack: contextlib.AsyncExitStack
+) -> None:
+    """Run the notifier and the poller beside the listener; stopped before the pools close."""
+    await notifier.start()
+    stack.push_async_callback(notifier.aclose)
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.run_forever(stop), name="bkbot-poller")
+
+    async def stop_poller() -> None:
+        stop.set()
+        # A tick in flight finishes (its posts marked sent); leases it holds are released.
+        await task
+
+    stack.push_async_callback(stop_poller)
 
 
 async def _connect_socket(bot: SlackBot) -> _SocketClient:

@@ -2,6 +2,7 @@
 
 from bot.store._audit import AuditStore, hash_params
 from bot.store._channels import ChannelStore
+from bot.store._clock import SystemClock
 from bot.store._database import (
     Database,
     DatabaseKind,
@@ -21,9 +22,10 @@ from bot.store._records import (
     WatchStatus,
 )
 from bot.store._types import JsonObject, JsonValue
-from bot.store._watches import WatchStore
+from bot.store._watches import ATTACHED, PollOutcome, WatchStore
 
 __all__ = [
+    "ATTACHED",
     "AuditEntry",
     "AuditResult",
     "AuditStore",
@@ -38,7 +40,9 @@ __all__ = [
     "NewNotification",
     "Notification",
     "NotificationState",
+    "PollOutcome",
     "StoreError",
+    "SystemClock",
     "UnsupportedDatabase",
     "WatchRow",
     "WatchStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,10 @@ from bot.store._records import (
 from bot.store._types import JsonValue, aware
 from bot.views import RunRef
 
-__all__ = ["WatchStore"]
+__all__ = ["ATTACHED", "PollOutcome", "WatchStore"]
+
+# The cursor key ``watch(attached=True)`` sets on a new watch.
+ATTACHED = "attached"
 
 # Enough of an error to diagnose it; Slack error bodies can be long.
 _MAX_ERROR_CHARS = 2000
@@ -68,6 +72,36 @@ def _notification(n: NotificationTable) -> Notification:
         slack_ts=n.slack_ts,
         last_error=n.last_error,
     )
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one poll of a watch found, for ``save_polls``."""
+
+    watch_id: int
+    next_poll_at: datetime
+    # None keeps the stored snapshot (nothing changed) or cursors.
+    snapshot: Mapping[str, JsonValue] | None = None
+    transitions: Sequence[NewNotification] = ()
+    log_cursors: Mapping[str, JsonValue] | None = None
+    # End the watch in the same commit (its run is over, or gone).
+    end: EndReason | None = None
+
+
+def _outbox_row(watch_id: int, t: NewNotification, now: datetime) -> dict[str, Any]:
+    return {
+        "watch_id": watch_id,
+        "key": t.key,
+        "kind": t.kind,
+        "payload": dict(t.payload),
+        "state": NotificationState.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "sent_at": None,
+        "slack_ts": None,
+        "last_error": None,
+    }
 
 
 def _is_ref(ref: RunRef) -> ColumnElement[bool]:
@@ -136,6 +170,7 @@ class WatchStore:
             card_ts=run.ts,
             started_by=run.started_by,
             bk_username=run.bk_username,
+            attached=run.attached,
         )
 
     async def recent(self, limit: int) -> list[KnownRun]:
@@ -177,6 +212,7 @@ class WatchStore:
         thread_ts: str | None = None,
         started_by: str | None = None,
         bk_username: str | None = None,
+        attached: bool = False,
     ) -> WatchRow:
         """Follow ``ref`` with its card at ``channel``/``card_ts``; due for a poll now.
 
@@ -184,6 +220,8 @@ class WatchStore:
         outbox (a transition already posted is not posted again in the new thread), makes
         it active again if it had ended, and keeps ``started_by``/``bk_username`` when the
         new values are None. ``thread_ts`` defaults to ``card_ts``: the card's own thread.
+        ``attached`` (a run started elsewhere) is noted in a new watch's cursors, for the
+        poller: its first poll does not replay the run's history.
         """
         now = self._clock.now()
         insert = self._db.insert(WatchTable).values(
@@ -197,7 +235,7 @@ class WatchStore:
             thread_ts=thread_ts or card_ts,
             status=WatchStatus.ACTIVE,
             last_snapshot=None,
-            log_cursors={},
+            log_cursors={ATTACHED: True} if attached else {},
             next_poll_at=now,
             lease_owner=None,
             lease_expires_at=None,
@@ -255,6 +293,33 @@ class WatchStore:
         )
         return await self._changed(statement)
 
+    async def touch(self, ref: RunRef) -> None:
+        """Poll the run now; a watch that ended with its run (``finished``) is active again.
+
+        A command changed the run (a retry of a failed step, a confirmation): its card must
+        follow. Watches a person ended (``unwatched``) or whose run is gone stay ended.
+        """
+        now = self._clock.now()
+        statement = (
+            update(WatchTable)
+            .where(
+                _is_ref(ref),
+                or_(
+                    WatchTable.status == WatchStatus.ACTIVE,
+                    WatchTable.end_reason == EndReason.FINISHED,
+                ),
+            )
+            .values(
+                status=WatchStatus.ACTIVE,
+                next_poll_at=now,
+                ended_at=None,
+                end_reason=None,
+                updated_at=now,
+            )
+        )
+        async with self._db.transaction() as session:
+            await session.execute(statement, execution_options={"synchronize_session": False})
+
     # -- leases ---------------------------------------------------------------------------
 
     async def claim_due(
@@ -302,6 +367,22 @@ class WatchStore:
             ).all()
             claimed = [_row(w) for w in rows]
         return sorted(claimed, key=lambda w: (w.next_poll_at, w.id))
+
+    async def release_many(self, watch_ids: Sequence[int], owner: str) -> int:
+        """Give back ``owner``'s leases on these watches in one statement; how many it held."""
+        if not watch_ids:
+            return 0
+        statement = (
+            update(WatchTable)
+            .where(WatchTable.id.in_(list(watch_ids)), WatchTable.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None)
+            .returning(WatchTable.id)
+        )
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                statement, execution_options={"synchronize_session": False}
+            )
+            return len(result.all())
 
     async def renew(self, watch_id: int, owner: str, now: datetime, lease_seconds: float) -> bool:
         """Extend ``owner``'s lease to ``now + lease_seconds``; False when it was lost."""
@@ -370,22 +451,7 @@ class WatchStore:
                 return False
             if unique:
                 # Listed in order, so ids (and the thread) follow the order of the diff.
-                rows = [
-                    {
-                        "watch_id": watch_id,
-                        "key": t.key,
-                        "kind": t.kind,
-                        "payload": dict(t.payload),
-                        "state": NotificationState.PENDING,
-                        "attempts": 0,
-                        "created_at": now,
-                        "next_attempt_at": now,
-                        "sent_at": None,
-                        "slack_ts": None,
-                        "last_error": None,
-                    }
-                    for t in unique.values()
-                ]
+                rows = [_outbox_row(watch_id, t, now) for t in unique.values()]
                 record = (
                     self._db.insert(NotificationTable)
                     .values(rows)
@@ -395,6 +461,60 @@ class WatchStore:
                 )
                 await session.execute(record)
             return True
+
+    async def save_polls(
+        self, owner: str, outcomes: Sequence[PollOutcome], *, now: datetime | None = None
+    ) -> set[int]:
+        """Store a batch of polls in one transaction; the ids of the watches saved.
+
+        Each outcome is written as ``save_snapshot`` would (refused unless ``owner`` still
+        holds the lease; transitions recorded once per key) and, with ``end``, the watch ends
+        in the same commit. One commit per batch keeps thousands of watches cheap to poll.
+        """
+        now = aware(now) if now else self._clock.now()
+        saved: set[int] = set()
+        if not outcomes:
+            return saved
+        async with self._db.transaction() as session:
+            rows: list[dict[str, Any]] = []
+            for outcome in outcomes:
+                values: dict[str, Any] = {
+                    "next_poll_at": aware(outcome.next_poll_at),
+                    "updated_at": now,
+                }
+                if outcome.snapshot is not None:
+                    values["last_snapshot"] = dict(outcome.snapshot)
+                if outcome.log_cursors is not None:
+                    values["log_cursors"] = dict(outcome.log_cursors)
+                if outcome.end is not None:
+                    values.update(status=WatchStatus.ENDED, ended_at=now, end_reason=outcome.end)
+                statement = (
+                    update(WatchTable)
+                    .where(WatchTable.id == outcome.watch_id, WatchTable.lease_owner == owner)
+                    .values(values)
+                    .returning(WatchTable.id)
+                )
+                result = await session.execute(
+                    statement, execution_options={"synchronize_session": False}
+                )
+                if result.first() is None:
+                    continue
+                saved.add(outcome.watch_id)
+                unique: dict[str, NewNotification] = {}
+                for transition in outcome.transitions:
+                    unique.setdefault(transition.key, transition)
+                rows.extend(_outbox_row(outcome.watch_id, t, now) for t in unique.values())
+            if rows:
+                # Listed in order, so ids (and the thread) follow the order of the diffs.
+                record = (
+                    self._db.insert(NotificationTable)
+                    .values(rows)
+                    .on_conflict_do_nothing(
+                        index_elements=[NotificationTable.watch_id, NotificationTable.key]
+                    )
+                )
+                await session.execute(record)
+        return saved
 
     async def pending_notifications(
         self, owner: str, now: datetime, limit: int = 100

@@ -27,6 +27,7 @@ from bot.views.common import (
     PromptView,
     WhoamiView,
 )
+from bot.views.thread import PostTone, ThreadFailure, ThreadHostGroup, ThreadPostView
 
 __all__ = [
     "Action",
@@ -45,10 +46,14 @@ __all__ = [
     "PendingGate",
     "PendingView",
     "Placement",
+    "PostTone",
     "PromptView",
     "Reply",
     "RunKind",
     "RunRef",
+    "ThreadFailure",
+    "ThreadHostGroup",
+    "ThreadPostView",
     "TokenStyle",
     "View",
     "WhoamiView",

@@ -165,10 +165,15 @@ class Reply(_Data):
     placement: Placement = Placement.EPHEMERAL
     # The run this reply is the status card of (adapters post it and keep it current).
     run: RunRef | None = None
+    # ``run`` was started elsewhere (``watch``): its thread reports from now on, no history.
+    attached: bool = False
     # Instead of a message: collect these fields, then run the completed command.
     form: Form | None = None
     # Long content (logs) to upload next to the message.
     attachment: FileAttachment | None = None
+    # A run this command changed (stopped, retried, confirmed…): its card is polled at once,
+    # and a watch that had ended with the run follows it again.
+    touched: RunRef | None = None
 
     @model_validator(mode="after")
     def _something_to_show(self) -> Reply:
