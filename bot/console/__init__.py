@@ -7,9 +7,18 @@ import getpass
 from bot.config import Settings
 from bot.console._app import CONSOLE_CHANNEL, ConsoleApp
 from bot.console._io import ConsoleIO, TerminalIO
-from bot.runtime import Runtime, Stores, build_runtime, open_stores
+from bot.console._notifier import ConsoleNotifier
+from bot.runtime import Runtime, Stores, build_poller, build_runtime, open_stores
+from bot.services import MemoryRunRegistry
 
-__all__ = ["CONSOLE_CHANNEL", "ConsoleApp", "ConsoleIO", "TerminalIO", "run_console"]
+__all__ = [
+    "CONSOLE_CHANNEL",
+    "ConsoleApp",
+    "ConsoleIO",
+    "ConsoleNotifier",
+    "TerminalIO",
+    "run_console",
+]
 
 
 async def run_console(
@@ -20,12 +29,23 @@ async def run_console(
     io: ConsoleIO | None = None,
     runtime: Runtime | None = None,
 ) -> int:
-    """Interactive loop, or one command with ``once`` (exit status 1 when it failed)."""
+    """Interactive loop, or one command with ``once`` (exit status 1 when it failed).
+
+    On a throwaway store (the embedded sandbox), the interactive loop runs the poller too:
+    every run started or watched in the session tells its story as thread lines under its
+    card. On a configured database, which a Slack bot may share, the console keeps its runs
+    to itself (in memory) and follows them by reprinting their cards: a Slack replica must not
+    claim a terminal's runs, nor the console a channel's.
+    """
     stores: Stores | None = None
     if runtime is None:
         stores = await open_stores(settings)
+        own = stores.scratch is not None
         rt = build_runtime(
-            settings, channels=stores.channels, runs=stores.runs, store=stores.describe()
+            settings,
+            channels=stores.channels,
+            runs=stores.runs if own else MemoryRunRegistry(),
+            store=stores.describe(),
         )
     else:
         rt = runtime
@@ -34,7 +54,10 @@ async def run_console(
         terminal = io or TerminalIO(lambda: app.completions() if app else [])
         app = ConsoleApp(rt, terminal, login=_login())
         if once is None:
-            return await app.repl()
+            poller = None
+            if stores is not None and stores.scratch is not None:
+                poller = build_poller(rt, stores, ConsoleNotifier(app))
+            return await app.repl(poller=poller)
         return await app.once(once, follow_for=follow_for)
     finally:
         await rt.aclose()

@@ -21,6 +21,7 @@ from bot.poller._pace import PollerConfig, error_delay, next_poll
 from bot.poller._read import RunReader
 from bot.services.ports import (
     CardTarget,
+    ChannelBusy,
     Clock,
     Notifier,
     RetryLater,
@@ -376,7 +377,20 @@ class Poller:
             row = await self._watches.get(row.id) or row
         target = CardTarget(row.channel, row.card_ts)
         posted = deferred = dropped = 0
+        lease = timedelta(seconds=self.config.lease_seconds)
+        lease_until = row.lease_expires_at or self._clock.now() + lease
         for n in notes:
+            # Posting may take long (1 post/s per channel, 429 pauses): past half the lease,
+            # extend it, so no other replica claims this thread while it is being posted.
+            now = self._clock.now()
+            if now >= lease_until - lease / 2:
+                if not await self._watches.renew(row.id, self.owner, now, lease.total_seconds()):
+                    log.warning(
+                        "lease lost while posting; its new owner posts the rest",
+                        extra=_context(row, n),
+                    )
+                    return posted, deferred + 1, dropped
+                lease_until = now + lease
             try:
                 post = _thread_post(row, n)
             except (ValidationError, ValueError):
@@ -386,6 +400,9 @@ class Poller:
                 continue
             try:
                 ts = await self._notifier.post(target, post)
+            except ChannelBusy:
+                # Still pending and not its fault: the thread goes on at the next claim.
+                return posted, deferred + 1, dropped
             except RetryLater as exc:
                 if n.attempts + 1 >= self.config.max_post_attempts:
                     log.error("post dropped after many attempts", extra=_context(row, n))

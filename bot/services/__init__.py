@@ -10,6 +10,7 @@ from bot.services.memory import MemoryChannelSettings, MemoryRunRegistry
 from bot.services.policy import Policy, load_policy
 from bot.services.ports import (
     CardTarget,
+    ChannelBusy,
     ChannelSettings,
     Clock,
     DeliveryError,
@@ -26,6 +27,7 @@ from bot.services.ports import (
 __all__ = [
     "Actor",
     "CardTarget",
+    "ChannelBusy",
     "ChannelSettings",
     "Clock",
     "DeliveryError",

@@ -132,6 +132,11 @@ class RetryLater(DeliveryError):
         self.retry_after = retry_after
 
 
+class ChannelBusy(DeliveryError):
+    """The channel's queue is too long to post now; not the post's fault, so no attempt counts:
+    the poller keeps it (and the rest of its thread) for its next turn."""
+
+
 class Undeliverable(DeliveryError):
     """The post can never be delivered (channel gone, bot removed): give up on it."""
 
@@ -142,7 +147,8 @@ class Notifier(Protocol):
     async def post(self, target: CardTarget, post: ThreadPost) -> str | None:
         """Post in the thread of the card at ``target``; the message ts when there is one.
 
-        Raises RetryLater or Undeliverable; returning means the chat accepted the post.
+        Raises RetryLater, ChannelBusy or Undeliverable; returning means the chat accepted
+        the post.
         Posts for one thread are made in the order this is called.
         """
         ...

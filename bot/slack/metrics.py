@@ -54,7 +54,8 @@ class Metrics:
         )
         self.notifier_posts = Counter(
             "bkbot_notifier_posts",
-            "Posts in run threads, by outcome: sent, retry (rescheduled), undeliverable",
+            "Posts in run threads, by outcome: sent, retry (rescheduled), busy (left queued), "
+            "undeliverable",
             ["outcome"],
             registry=self.registry,
         )

@@ -8,7 +8,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.rendering import Block, Rendered, Renderer, TemplateError
-from bot.services.ports import CardTarget, RetryLater, ThreadPost, Undeliverable
+from bot.services.ports import CardTarget, ChannelBusy, RetryLater, ThreadPost, Undeliverable
 from bot.slack.metrics import Metrics
 from bot.views import FileAttachment, View
 
@@ -113,12 +113,13 @@ class SlackNotifier:
     """Posts in run cards' threads and keeps the cards current (services.ports.Notifier).
 
     Posts: at most one per ``post_interval`` per channel (Slack: ~1 message/s per channel,
-    reference §3.1), other channels are not held up. A channel paused by a 429 is not waited
-    for: ``post`` raises RetryLater and the poller reschedules the post. Slack's refusals map
-    to RetryLater (429, timeouts, network errors, 5xx and Slack's internal errors) or
-    Undeliverable (everything else: the channel is gone or closed to the bot, the card was
-    deleted, the token is dead, or an error code this adapter does not know); a message
-    refused for its size or blocks is tried once more as plain text.
+    reference §3.1), other channels are not held up; a post that cannot get its channel's
+    turn within ``queue_wait`` raises ChannelBusy (kept for the poller's next turn). A channel
+    paused by a 429 is not waited for: ``post`` raises RetryLater and the poller reschedules
+    the post. Slack's refusals map to RetryLater (429, timeouts, network errors, 5xx and
+    Slack's internal errors) or Undeliverable (everything else: the channel is gone or closed
+    to the bot, the card was deleted, the token is dead, or an error code this adapter does
+    not know); a message refused for its size or blocks is tried once more as plain text.
 
     Card edits: one queued edit per card, a newer state replacing an older one; a single
     worker sends them at most one per ``update_interval`` overall (``chat.update`` is Tier 3,
@@ -136,7 +137,8 @@ class SlackNotifier:
         metrics: Metrics,
         post_interval: float = 1.0,
         update_interval: float = 1.2,
-        timeout: float = 30.0,
+        timeout: float = 15.0,
+        queue_wait: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -147,6 +149,7 @@ class SlackNotifier:
         # slack-sdk applies its own timeout only to sessions it opens; a shared aiohttp
         # session keeps aiohttp's 5 minutes, which would hold a channel's posts that long.
         self.timeout = timeout
+        self.queue_wait = queue_wait
         self._clock = clock
         self._lanes: dict[str, _Lane] = {}
         # Insertion order is the send order; replacing a card's edit keeps its place in line.
@@ -192,11 +195,14 @@ class SlackNotifier:
         rendered = self._render_post(post.view)
         lane = self._lane(channel)
         try:
-            async with lane.lock:
+            async with self._turn(lane):
                 response = await self._post_message(lane, channel, thread, rendered, post)
                 posted_in = _text(response.get("channel")) or channel
                 if post.attachment is not None:
                     await self._upload(lane, posted_in, thread, post.attachment)
+        except ChannelBusy:
+            self.metrics.notifier_posts.labels("busy").inc()
+            raise
         except RetryLater:
             self.metrics.notifier_posts.labels("retry").inc()
             raise
@@ -205,6 +211,23 @@ class SlackNotifier:
             raise
         self.metrics.notifier_posts.labels("sent").inc()
         return _text(response.get("ts"))
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, lane: _Lane) -> AsyncIterator[None]:
+        """The channel's posting slot; ChannelBusy when others hold it past ``queue_wait``.
+
+        Bounded so that a caller holding a lease on the thread never waits longer than it
+        can account for; the post stays in the outbox for the caller's next turn.
+        """
+        try:
+            async with asyncio.timeout(self.queue_wait):
+                await lane.lock.acquire()
+        except TimeoutError:
+            raise ChannelBusy("channel busy") from None
+        try:
+            yield
+        finally:
+            lane.lock.release()
 
     def _render_post(self, view: View) -> Rendered:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.poller import TickReport
+from bot.services.ports import ChannelBusy
 from bot.store import NotificationState, WatchStatus
 from bot.views import RunKind
 from tests.poller.conftest import BIZ, World, retry_later, undeliverable
@@ -135,3 +136,47 @@ async def test_two_pollers_never_post_the_same_transition(world: World) -> None:
     for w in watches:
         keys += [(w.id, n.key) for n in await world.watches.notifications(w.id)]
     assert len(world.chat.posts) == len(keys) == len(set(keys))
+
+
+async def test_a_thread_that_takes_long_to_post_keeps_its_lease(world: World) -> None:
+    watch = await world.watch(RunKind.JOB, await _start(world, SUCCEEDS))
+    other = world.new_poller("replica-b")
+    original = world.chat.post
+    seen_by_other: list[int] = []
+
+    async def slow(target, post):  # type: ignore[no-untyped-def]
+        # Each post takes 40 s (a channel crowded at 1 post/s): past half the 60 s lease,
+        # the poller renews it, so the other replica cannot claim the thread mid-way.
+        world.clock.advance(40)
+        seen_by_other.append((await other.run_once()).claimed)
+        return await original(target, post)
+
+    world.chat.post = slow  # type: ignore[method-assign]
+    for _ in range(30):
+        await world.tick(5)
+        row = await world.watches.get(watch.id)
+        if row is not None and row.status is WatchStatus.ENDED:
+            break
+    notes = await world.watches.notifications(watch.id)
+    assert len(notes) > 2
+    assert all(n.state is NotificationState.SENT for n in notes)
+    assert len(world.chat.posts) == len(notes)
+    assert seen_by_other
+    assert set(seen_by_other) == {0}
+
+
+async def test_a_busy_channel_keeps_the_post_queued_without_counting_an_attempt(
+    world: World,
+) -> None:
+    watch = await world.watch(RunKind.JOB, await _start(world, SUCCEEDS))
+    world.chat.refuse(ChannelBusy("channel busy"))
+    await world.tick(5)
+    first = (await world.watches.notifications(watch.id))[0]
+    assert first.state is NotificationState.PENDING
+    assert first.attempts == 0
+    assert world.chat.posts == []
+    # The next tick, even without a poll due, posts it and the rest in order.
+    report = await world.tick(0)
+    assert report.posted >= 1
+    assert world.chat.posts[0].text
+    assert (await world.watches.notifications(watch.id))[0].state is NotificationState.SENT

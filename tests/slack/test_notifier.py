@@ -14,7 +14,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.rendering import Renderer
-from bot.services.ports import CardTarget, RetryLater, ThreadPost, Undeliverable
+from bot.services.ports import CardTarget, ChannelBusy, RetryLater, ThreadPost, Undeliverable
 from bot.slack.metrics import Metrics
 from bot.slack.notifier import EDIT_ATTEMPTS, SlackNotifier
 from bot.views import FileAttachment, NoticeView
@@ -187,6 +187,24 @@ async def test_posts_to_one_channel_are_paced_and_other_channels_are_not_held_up
     assert second.at - first.at >= POST_INTERVAL - 0.001
     assert elsewhere.at < second.at  # not queued behind OPS's pace
     assert [c.params["text"] for c in (first, second)] == ["first", "second"]
+
+
+async def test_a_post_that_cannot_get_its_channels_turn_in_time_is_left_queued(
+    make: MakeNotifier, client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    notifier = await make(queue_wait=0.1)
+    target = await card(client)
+    fake_slack.latency("chat.postMessage", 0.5, times=1)
+    slow = asyncio.create_task(notifier.post(target, note("slow")))
+    await asyncio.sleep(0.05)  # the slow post holds the channel's turn
+    with pytest.raises(ChannelBusy):
+        await notifier.post(target, note("queued"))
+    assert await slow
+    assert [m.text for m in fake_slack.thread(OPS, str(target.ts))] == ["slow"]
+    assert metric(notifier, 'bkbot_notifier_posts_total{outcome="busy"} 1.0')
+    # Once the turn is free, the same post goes through.
+    await notifier.post(target, note("queued"))
+    assert [m.text for m in fake_slack.thread(OPS, str(target.ts))] == ["slow", "queued"]
 
 
 # ---- 429 and refusals -----------------------------------------------------------------------
