@@ -38,7 +38,7 @@ from bot.services.snapshots import (
     load_snapshot,
     mark_gone,
 )
-from bot.services.thread_posts import thread_post
+from bot.services.thread_posts import attached_post, thread_post
 from bot.services.transitions import Transition, TransitionKind
 from bot.store import (
     ATTACHED,
@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 # Outbox kind of the poller's own notes (a run gone, a watch given up), as opposed to a
 # transition of the run.
 NOTE = "note"
+# The first post of a thread attached with `watch` mid-run.
+ATTACHED_NOTE = "attached"
 
 # Cursor keys in ``watches.log_cursors``.
 _CHANGED_AT = "changed_at"
@@ -228,6 +230,9 @@ class Poller:
             cursors[_CARD] = digest
             card = look.card
         records = [_record(t) for t in transitions]
+        if old is None and cursors.get(ATTACHED):
+            # A thread that starts mid-run says why it starts there.
+            records.insert(0, _attached(new.name))
         dumped = dump_snapshot(new)
         outcome = PollOutcome(
             watch_id=row.id,
@@ -361,9 +366,9 @@ class Poller:
         by_watch: dict[int, list[Notification]] = defaultdict(list)
         for n in pending:
             by_watch[n.watch_id].append(n)
-        results = await asyncio.gather(
-            *(self._deliver_watch(rows[w], notes) for w, notes in by_watch.items() if w in rows)
-        )
+        # Oldest waiting post first: under a run of 429s no thread keeps losing the race.
+        order = sorted((w for w in by_watch if w in rows), key=lambda w: by_watch[w][0].id)
+        results = await asyncio.gather(*(self._deliver_watch(rows[w], by_watch[w]) for w in order))
         for posted, deferred, dropped in results:
             report.posted += posted
             report.deferred += deferred
@@ -453,7 +458,16 @@ def _note(key: str, text: str, *, detail: str | None = None) -> NewNotification:
     return NewNotification(key=key, kind=NOTE, payload=payload)
 
 
+def _attached(name: str) -> NewNotification:
+    return NewNotification(key="note:attached", kind=ATTACHED_NOTE, payload={"name": name})
+
+
 def _thread_post(row: WatchRow, n: Notification) -> ThreadPost:
+    if n.kind == ATTACHED_NOTE:
+        name = n.payload.get("name")
+        return attached_post(
+            row.ref.kind, row.ref.id, name if isinstance(name, str) else "", biz=row.ref.biz
+        )
     if n.kind == NOTE:
         text, detail = n.payload.get("text"), n.payload.get("detail")
         if not isinstance(text, str):

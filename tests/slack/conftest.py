@@ -21,9 +21,12 @@ from slack_sdk.models.blocks import Block
 
 from bot.commands.ids import FORM_CALLBACK_ID, FORM_VALUE_ACTION_ID
 from bot.config import Settings
+from bot.poller import PollerConfig
+from bot.runtime import Stores, open_stores
 from bot.sandbox import ManualClock, Sandbox
 from bot.services import Actor
 from bot.slack import SlackBot, build_slack_bot, serve
+from bot.slack.app import follow_cards
 from bot.views import RunRef
 from tests.conftest import free_port
 from tests.fakes import View, block_actions_body, signed_headers, slash_command_body
@@ -34,6 +37,15 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test"
 USER, CHANNEL = "U0ALICE", "C0OPS"
 T = TypeVar("T")
+
+# The poller of a live bot (``served_bot(live=True)``): on the wall clock, like production,
+# but fast; the sandbox's runs still move only when a test advances the sandbox clock.
+LIVE_POLLER = PollerConfig(
+    interval=0.2, max_interval=0.5, sops_min_interval=0.2, lease_seconds=30.0, idle_sleep=0.05
+)
+# The notifier's pace in tests (production: 1 post per second per channel, edits every 1.2 s).
+LIVE_POST_INTERVAL = 0.1
+LIVE_UPDATE_INTERVAL = 0.1
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,8 @@ class Driver:
     # The channel commands are typed in (tests sharing one bot use one channel each).
     channel: str = CHANNEL
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # The store of a live bot (``served_bot(live=True)``): its watches and their outboxes.
+    stores: Stores | None = None
 
     # ---- sending --------------------------------------------------------------------------
 
@@ -295,6 +309,8 @@ def bot_settings(fake: FakeSlack, port: int, **overrides: Any) -> Settings:
         "BKBOT_HTTP_HOST": "127.0.0.1",
         "BKBOT_HTTP_PORT": port,
         "BKBOT_TEMPLATES_DIR": None,
+        # A live bot's store: a throwaway SQLite database unless a test names one.
+        "BKBOT_DATABASE_URL": None,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -306,20 +322,59 @@ def new_sandbox() -> Sandbox[ManualClock]:
 
 @asynccontextmanager
 async def served_bot(
-    fake: FakeSlack, sandbox: Sandbox[ManualClock], **overrides: Any
+    fake: FakeSlack,
+    sandbox: Sandbox[ManualClock],
+    *,
+    live: bool = False,
+    poller: PollerConfig = LIVE_POLLER,
+    post_interval: float = LIVE_POST_INTERVAL,
+    update_interval: float = LIVE_UPDATE_INTERVAL,
+    **overrides: Any,
 ) -> AsyncIterator[Driver]:
-    """Run ``serve()`` (HTTP mode) on a free port until the block ends, then stop it cleanly."""
+    """Run ``serve()`` (HTTP mode) on a free port until the block ends, then stop it cleanly.
+
+    ``live=True`` gives the bot a store (a throwaway SQLite database), so ``serve()`` also
+    runs the poller (``poller``) and the Slack notifier (paced at ``post_interval`` /
+    ``update_interval``): every run card posted is watched, and its thread and edits follow.
+    """
     cards: list[Card] = []
-
-    async def on_card_posted(run: RunRef, channel: str, ts: str, actor: Actor) -> None:
-        cards.append(Card(run, channel, ts, actor))
-
     port = free_port()
     settings = bot_settings(fake, port, **overrides)
-    bot = build_slack_bot(settings, sandbox=sandbox, on_card_posted=on_card_posted)  # type: ignore[arg-type]
+    stores: Stores | None = await open_stores(settings) if live else None
+    follow = follow_cards(stores.watches) if stores is not None else None
+
+    async def on_card_posted(run: RunRef, channel: str, ts: str, actor: Actor) -> None:
+        if follow is not None:
+            # What the bot does with a store: the card's run is watched from here on.
+            await follow(run, channel, ts, actor)
+        cards.append(Card(run, channel, ts, actor))
+
+    try:
+        bot = build_slack_bot(
+            settings,
+            sandbox=sandbox,
+            on_card_posted=on_card_posted,
+            stores=stores,
+            poller_config=poller if live else None,
+        )
+        if bot.notifier is not None:
+            bot.notifier.post_interval = post_interval
+            bot.notifier.update_interval = update_interval
+        async with _serving(bot, fake, sandbox, cards) as driver:
+            driver.stores = stores
+            yield driver
+    finally:
+        if stores is not None:
+            await stores.aclose()
+
+
+@asynccontextmanager
+async def _serving(
+    bot: SlackBot, fake: FakeSlack, sandbox: Sandbox[ManualClock], cards: list[Card]
+) -> AsyncIterator[Driver]:
     stop = asyncio.Event()
     task = asyncio.create_task(serve(bot, stop))
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{bot.settings.http_port}"
     async with httpx.AsyncClient(timeout=10) as http:
         deadline = time.monotonic() + 10
         while True:
