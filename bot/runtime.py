@@ -61,12 +61,14 @@ class BlueKing:
     http: httpx.AsyncClient
     backend: Backend
     sandbox: Sandbox[Clock] | None = None
+    # The ESB root the clients call (the shared pool has no base URL of its own).
+    url: str | None = None
 
     def describe(self) -> str:
         """One line for startup logs, e.g. ``embedded sandbox`` or the ESB URL."""
         if self.sandbox is not None:
             return "embedded sandbox (no BK_COMPONENT_API_URL / BK_SOPS_APIGW_URL set)"
-        return f"BlueKing at {self.http.base_url or 'configured URLs'}"
+        return f"BlueKing at {self.url or 'configured URLs'}"
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -115,6 +117,7 @@ def build_blueking(settings: Settings, *, sandbox: Sandbox[Clock] | None = None)
         sops=SopsClient(transport, esb_url=component, gateway_url=settings.sops_gateway_url()),
         http=http,
         backend=Backend.BLUEKING,
+        url=component,
     )
 
 

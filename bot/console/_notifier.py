@@ -59,6 +59,9 @@ class ConsoleNotifier:
         Reprinting the whole card at each change would bury the thread lines; ``status``
         prints the current card on demand."""
 
+    async def edit_card(self, target: CardTarget, card: View) -> None:
+        """Nothing to wait for either: there is no card message to edit (see update_card)."""
+
 
 def _style(view: View) -> str | None:
     if isinstance(view, ThreadPostView):

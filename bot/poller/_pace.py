@@ -32,6 +32,9 @@ class PollerConfig:
     give_up_after: int = 80
     # A post Slack keeps refusing with "try later" is dropped after this many attempts.
     max_post_attempts: int = 50
+    # How long a tick waits for a finished run's last card edit before moving on (the edit
+    # goes on in the background and ends the watch when Slack has it).
+    final_wait: float = 1.0
     # Idle pause of run_forever when nothing was due.
     idle_sleep: float = 0.25
 

@@ -104,6 +104,8 @@ class TickReport:
 class _Polled:
     outcome: PollOutcome
     card: View | None = None
+    # A finished run's last card: edited and waited for before its watch ends.
+    final_card: View | None = None
     calls: int = 0
     error: bool = False
     transitions: list[NewNotification] = field(default_factory=list)
@@ -136,13 +138,28 @@ class Poller:
         self._clock = clock
         self.config = config or PollerConfig()
         self.owner = owner or default_owner()
+        # Final card edits still waiting for Slack when their tick moved on.
+        self._finishing: set[asyncio.Task[bool]] = set()
 
     # ------------------------------------------------------------------------- the loop
 
     async def run_forever(self, stop: asyncio.Event, *, workers: int = 2) -> None:
         """Tick until ``stop`` is set; ``workers`` ticks overlap (one waits on BlueKing while
         another writes). A failing tick is logged and the loop goes on."""
-        await asyncio.gather(*(self._loop(stop) for _ in range(max(1, workers))))
+        try:
+            await asyncio.gather(*(self._loop(stop) for _ in range(max(1, workers))))
+        finally:
+            await self._drain_finishing()
+
+    async def _drain_finishing(self) -> None:
+        """Let final card edits in flight land briefly; the rest are redone after a restart
+        (their watches have not ended, so the next owner polls and edits them again)."""
+        if self._finishing:
+            _, pending = await asyncio.wait(self._finishing, timeout=self.config.final_wait)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
 
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -185,6 +202,18 @@ class Poller:
                     report.cards += 1
                     self._notifier.update_card(CardTarget(row.channel, row.card_ts), p.card)
             await self._deliver({r.id: r for r in rows}, report)
+            finals = [
+                asyncio.create_task(self._finish(row, p.final_card, p.outcome.next_poll_at))
+                for row, p in zip(due, polled, strict=True)
+                if p.final_card is not None and row.id in saved
+            ]
+            if finals:
+                # Usually done at once; one waiting out a 429 must not hold the tick up.
+                done, pending = await asyncio.wait(finals, timeout=self.config.final_wait)
+                report.ended += sum(t.result() for t in done)
+                for task in pending:
+                    self._finishing.add(task)
+                    task.add_done_callback(self._finishing.discard)
         finally:
             await self._watches.release_many([r.id for r in rows], self.owner)
         return report
@@ -206,7 +235,12 @@ class Poller:
         old = _stored(row)
         try:
             look = await self._reader.look(
-                row.ref, user=user, previous=old, started_by=row.started_by
+                row.ref,
+                user=user,
+                previous=old,
+                # A run attached with `watch` was started by whoever BlueKing says, not by
+                # the person who attached it.
+                started_by=None if cursors.get(ATTACHED) else row.started_by,
             )
         except BKNotFound:
             return self._gone(row, old, now, cursors)
@@ -223,12 +257,19 @@ class Poller:
         cursors.pop(_ERRORS, None)
         if transitions:
             cursors[_CHANGED_AT] = now.isoformat()
-        card = None
-        digest = _digest(look.card)
+        card = final_card = None
+        final = is_final(new)
+        # Edits wait in this process's memory: a new owner (another replica, or this one
+        # restarted) sends the current card again rather than trust an edit it never saw.
+        stamp = f"{self.owner}:{_digest(look.card)}"
         # A run not started yet keeps the card its command posted ("Starting…").
-        if row.card_ts and not is_fresh(new) and cursors.get(_CARD) != digest:
-            cursors[_CARD] = digest
+        if row.card_ts and not is_fresh(new) and (final or cursors.get(_CARD) != stamp):
+            cursors[_CARD] = stamp
             card = look.card
+        if final and card is not None:
+            # Its watch ends once Slack has the last card, not before: nothing would ever
+            # correct a card left at "Running" by an edit lost in a crash.
+            final_card, card = card, None
         records = [_record(t) for t in transitions]
         if old is None and cursors.get(ATTACHED):
             # A thread that starts mid-run says why it starts there.
@@ -246,9 +287,11 @@ class Poller:
             snapshot=dumped if dumped != row.last_snapshot else None,
             transitions=records,
             log_cursors=cursors if cursors != row.log_cursors else None,
-            end=EndReason.FINISHED if is_final(new) else None,
+            end=EndReason.FINISHED if final and final_card is None else None,
         )
-        return _Polled(outcome, card=card, calls=look.calls, transitions=records)
+        return _Polled(
+            outcome, card=card, final_card=final_card, calls=look.calls, transitions=records
+        )
 
     async def _with_logs(
         self, row: WatchRow, user: str, transitions: list[Transition]
@@ -357,6 +400,35 @@ class Poller:
         return _Polled(outcome, transitions=records)
 
     # ------------------------------------------------------------------------- delivery
+
+    async def _finish(self, row: WatchRow, card: View, polled_for: datetime) -> bool:
+        """Show a finished run's last card, then end its watch; False to try again later
+        (the watch stays active: its next poll, here or on another replica, edits again)."""
+        try:
+            await self._notifier.edit_card(CardTarget(row.channel, row.card_ts), card)
+        except (RetryLater, ChannelBusy) as exc:
+            log.info(
+                "final card not edited yet; retrying", extra={**_context(row), "error": exc.reason}
+            )
+            return False
+        except Exception:
+            log.exception("final card edit failed unexpectedly; retrying", extra=_context(row))
+            return False
+        except Undeliverable as exc:
+            # The card was deleted or the channel is closed: nothing left to correct.
+            log.warning("final card undeliverable", extra={**_context(row), "error": exc.reason})
+        try:
+            # Unless a command acted on the run meanwhile (a retry clicked on its last card).
+            ended = await self._watches.end(
+                row.id, EndReason.FINISHED, now=self._clock.now(), if_next_poll_at=polled_for
+            )
+        except Exception:
+            log.exception("watch not ended; its next poll ends it", extra=_context(row))
+            return False
+        if not ended:
+            return False
+        self._reader.forget(row.ref)
+        return True
 
     async def _deliver(self, rows: dict[int, WatchRow], report: TickReport) -> None:
         """Post the outbox of the watches this tick holds: threads in parallel, each in order."""

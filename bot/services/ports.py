@@ -159,3 +159,12 @@ class Notifier(Protocol):
         Never raises and never blocks: edits are coalesced and paced by the adapter.
         """
         ...
+
+    async def edit_card(self, target: CardTarget, card: View) -> None:
+        """Edit the card and return once the chat has it: a run's final state, which must
+        not be lost with a queue in memory (the watch ends only after it).
+
+        Paced and coalesced like ``update_card``; raises RetryLater, ChannelBusy (not sent
+        within the adapter's wait; it may still be sent) or Undeliverable (the card is gone).
+        """
+        ...

@@ -9,7 +9,7 @@ import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -18,7 +18,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.rendering import Block, Rendered, Renderer, TemplateError
-from bot.services.ports import CardTarget, ChannelBusy, RetryLater, ThreadPost, Undeliverable
+from bot.services.ports import (
+    CardTarget,
+    ChannelBusy,
+    DeliveryError,
+    RetryLater,
+    ThreadPost,
+    Undeliverable,
+)
 from bot.slack.metrics import Metrics
 from bot.views import FileAttachment, View
 
@@ -107,6 +114,17 @@ class _Edit:
     card: View
     attempts: int = 0
     not_before: float = -math.inf
+    # edit_card callers waiting for this card to reach Slack (in this or a newer state).
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+    def settle(self, error: DeliveryError | None = None) -> None:
+        for waiter in self.waiters:
+            if not waiter.done():
+                if error is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(error)
+        self.waiters.clear()
 
 
 class SlackNotifier:
@@ -123,7 +141,8 @@ class SlackNotifier:
 
     Card edits: one queued edit per card, a newer state replacing an older one; a single
     worker sends them at most one per ``update_interval`` overall (``chat.update`` is Tier 3,
-    about 50/min per workspace) and one per ``post_interval`` per channel. A 429 pauses all
+    about 50/min per workspace) and one per ``post_interval`` per channel. ``edit_card`` queues
+    the same way and waits until Slack has the edit (a run's final state). A 429 pauses all
     edits for its Retry-After and then the card's newest state is sent.
 
     The client must have no rate-limit retry handler: this class sees each 429 itself.
@@ -181,6 +200,8 @@ class SlackNotifier:
             await asyncio.wait({task})
         if self._pending:
             log.warning("card edits not sent at shutdown", extra={"count": len(self._pending)})
+            for edit in self._pending.values():
+                edit.settle(RetryLater("shutting down", TRANSIENT_RETRY))
             self._pending.clear()
             self._gauge()
 
@@ -352,24 +373,46 @@ class SlackNotifier:
         if self._closed:
             log.debug("card edit after shutdown ignored", extra={"channel": target.channel})
             return
-        key = (target.channel, target.ts)
-        if key in self._pending:
+        self._queue((target.channel, target.ts), card)
+
+    async def edit_card(self, target: CardTarget, card: View) -> None:
+        """Queue the edit like ``update_card`` and wait (up to ``queue_wait``) until Slack has
+        it; a run's final state, so the poller ends the watch only once it is shown."""
+        if not target.channel or not target.ts:
+            raise RetryLater("card not posted yet", CARD_PENDING_RETRY)
+        if self._closed:
+            raise RetryLater("shutting down", TRANSIENT_RETRY)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Given up on after queue_wait, the edit is still sent: nobody reads its outcome then.
+        waiter.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._queue((target.channel, target.ts), card).waiters.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), self.queue_wait)
+        except TimeoutError:
+            raise ChannelBusy("card edit still queued") from None
+
+    def _queue(self, key: CardKey, card: View) -> _Edit:
+        previous = self._pending.get(key)
+        if previous is not None:
             self.metrics.notifier_card_edits.labels("coalesced").inc()
-        # A newer state starts afresh: earlier failures were about an older version.
-        self._pending[key] = _Edit(card)
+        # A newer state starts afresh (earlier failures were about an older version) and
+        # answers whoever waited for the older one: the card will show at least that.
+        edit = self._pending[key] = _Edit(card, waiters=previous.waiters if previous else [])
         self._gauge()
         self._idle.clear()
         self._wake.set()
+        return edit
 
     async def _run_edits(self) -> None:
         while True:
             key, edit = await self._next_edit()
             try:
                 await self._send_edit(key, edit)
-            except Exception:
+            except Exception as exc:
                 # The worker must outlive any one card; that card's edit is lost.
                 log.exception("card edit failed unexpectedly", extra={"channel": key[0]})
                 self.metrics.notifier_card_edits.labels("dropped").inc()
+                edit.settle(RetryLater(f"card edit failed: {exc!r}", TRANSIENT_RETRY))
 
     async def _next_edit(self) -> tuple[CardKey, _Edit]:
         """The edit whose turn comes first, once it has come."""
@@ -406,9 +449,10 @@ class SlackNotifier:
         channel, ts = key
         try:
             rendered = self.renderer.render(edit.card)
-        except TemplateError:
+        except TemplateError as exc:
             log.exception("card cannot be rendered", extra={"template": edit.card.template})
             self.metrics.notifier_card_edits.labels("dropped").inc()
+            edit.settle(Undeliverable(f"template error: {exc}"))
             return
         lane = self._lane(channel)
         try:
@@ -427,6 +471,7 @@ class SlackNotifier:
             now = self._clock()
             lane.last_edit = self._last_update = now
         self.metrics.notifier_card_edits.labels("sent").inc()
+        edit.settle()
 
     def _edit_refused(self, key: CardKey, edit: _Edit, refusal: _Refusal) -> None:
         self.metrics.slack_errors.labels("chat.update", refusal.reason).inc()
@@ -443,6 +488,7 @@ class SlackNotifier:
                 extra={"channel": key[0], "ts": key[1], "error": refusal.reason},
             )
             self.metrics.notifier_card_edits.labels("dropped").inc()
+            edit.settle(Undeliverable(refusal.reason))
             return
         self._retry_edit(key, edit, refusal.reason)
 
@@ -454,6 +500,7 @@ class SlackNotifier:
                 extra={"channel": key[0], "ts": key[1], "error": reason, "attempts": edit.attempts},
             )
             self.metrics.notifier_card_edits.labels("dropped").inc()
+            edit.settle(RetryLater(reason, TRANSIENT_RETRY))
             return
         # Exponential backoff with jitter, on the scale of the edit pace.
         backoff = self.update_interval * 2**edit.attempts * random.uniform(0.5, 1.0)
@@ -462,10 +509,15 @@ class SlackNotifier:
         self._requeue(key, edit)
 
     def _requeue(self, key: CardKey, edit: _Edit) -> None:
-        # A newer state queued meanwhile wins over the one that failed.
-        if key not in self._pending:
-            self._pending[key] = edit
-            self._gauge()
+        # A newer state queued meanwhile wins over the one that failed (and answers its
+        # waiters once it is sent).
+        newer = self._pending.get(key)
+        if newer is not None:
+            newer.waiters.extend(edit.waiters)
+            edit.waiters.clear()
+            return
+        self._pending[key] = edit
+        self._gauge()
 
     # ---- helpers --------------------------------------------------------------------------
 

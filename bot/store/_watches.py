@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Executable, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from bot.services.ports import Clock, KnownRun
@@ -147,6 +158,20 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     return and_(free, or_(poll_due, outbox_due))
 
 
+def _poll_update(columns: Sequence[str], owner: str) -> Executable:
+    """``UPDATE watches SET <columns> WHERE id = :w_id AND lease_owner = owner`` for
+    executemany, each column bound as ``p_<column>`` with the column's type."""
+    table = cast(Table, WatchTable.__table__)
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("w_id", type_=table.c.id.type),
+            table.c.lease_owner == owner,
+        )
+        .values({name: bindparam(f"p_{name}", type_=table.c[name].type) for name in columns})
+    )
+
+
 class WatchStore:
     """The runs the bot follows, with leases for pollers and an outbox for their posts.
 
@@ -278,16 +303,28 @@ class WatchStore:
             row = (await session.scalars(select(WatchTable).where(_is_ref(ref)))).one_or_none()
             return None if row is None else _row(row)
 
-    async def end(self, watch_id: int, reason: EndReason, *, now: datetime | None = None) -> bool:
+    async def end(
+        self,
+        watch_id: int,
+        reason: EndReason,
+        *,
+        now: datetime | None = None,
+        if_next_poll_at: datetime | None = None,
+    ) -> bool:
         """Stop polling an active watch; False when it had ended already.
 
+        With ``if_next_poll_at``, only while the watch is still scheduled for that poll: a
+        command that acted on the run meanwhile (``touch``) or a newer poll keeps it going.
         The lease is left alone: the poller that ends a run still drains its outbox and
         then releases it.
         """
         now = aware(now) if now else self._clock.now()
+        where = [WatchTable.id == watch_id, WatchTable.status == WatchStatus.ACTIVE]
+        if if_next_poll_at is not None:
+            where.append(WatchTable.next_poll_at == aware(if_next_poll_at))
         statement = (
             update(WatchTable)
-            .where(WatchTable.id == watch_id, WatchTable.status == WatchStatus.ACTIVE)
+            .where(*where)
             .values(status=WatchStatus.ENDED, ended_at=now, end_reason=reason, updated_at=now)
             .returning(WatchTable.id)
         )
@@ -472,38 +509,47 @@ class WatchStore:
         in the same commit. One commit per batch keeps thousands of watches cheap to poll.
         """
         now = aware(now) if now else self._clock.now()
-        saved: set[int] = set()
         if not outcomes:
-            return saved
+            return set()
+        # Per watch, what to set: several outcomes of one watch apply in order, as separate
+        # UPDATEs would.
+        values: dict[int, dict[str, Any]] = {}
+        records: list[tuple[int, NewNotification]] = []
+        for outcome in outcomes:
+            row = values.setdefault(outcome.watch_id, {})
+            row.update(next_poll_at=aware(outcome.next_poll_at), updated_at=now)
+            if outcome.snapshot is not None:
+                row["last_snapshot"] = dict(outcome.snapshot)
+            if outcome.log_cursors is not None:
+                row["log_cursors"] = dict(outcome.log_cursors)
+            if outcome.end is not None:
+                row.update(status=WatchStatus.ENDED, ended_at=now, end_reason=outcome.end)
+            unique: dict[str, NewNotification] = {}
+            for transition in outcome.transitions:
+                unique.setdefault(transition.key, transition)
+            records.extend((outcome.watch_id, t) for t in unique.values())
+        held = (
+            select(WatchTable.id)
+            .where(WatchTable.id.in_(list(values)), WatchTable.lease_owner == owner)
+            .order_by(WatchTable.id)
+        )
+        if self._db.kind is DatabaseKind.POSTGRESQL:
+            # The rows stay locked until the commit: no other replica can take a lease over
+            # between this check and the writes. (SQLite: BEGIN IMMEDIATE already holds the
+            # only write lock.)
+            held = held.with_for_update()
         async with self._db.transaction() as session:
-            rows: list[dict[str, Any]] = []
-            for outcome in outcomes:
-                values: dict[str, Any] = {
-                    "next_poll_at": aware(outcome.next_poll_at),
-                    "updated_at": now,
-                }
-                if outcome.snapshot is not None:
-                    values["last_snapshot"] = dict(outcome.snapshot)
-                if outcome.log_cursors is not None:
-                    values["log_cursors"] = dict(outcome.log_cursors)
-                if outcome.end is not None:
-                    values.update(status=WatchStatus.ENDED, ended_at=now, end_reason=outcome.end)
-                statement = (
-                    update(WatchTable)
-                    .where(WatchTable.id == outcome.watch_id, WatchTable.lease_owner == owner)
-                    .values(values)
-                    .returning(WatchTable.id)
-                )
-                result = await session.execute(
-                    statement, execution_options={"synchronize_session": False}
-                )
-                if result.first() is None:
-                    continue
-                saved.add(outcome.watch_id)
-                unique: dict[str, NewNotification] = {}
-                for transition in outcome.transitions:
-                    unique.setdefault(transition.key, transition)
-                rows.extend(_outbox_row(outcome.watch_id, t, now) for t in unique.values())
+            saved = set((await session.scalars(held)).all())
+            # One executemany per set of columns written, instead of an UPDATE per watch.
+            batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for watch_id, row in values.items():
+                if watch_id in saved:
+                    bound = {f"p_{name}": value for name, value in row.items()}
+                    bound["w_id"] = watch_id
+                    batches.setdefault(tuple(sorted(row)), []).append(bound)
+            for columns, many in batches.items():
+                await session.execute(_poll_update(columns, owner), many)
+            rows = [_outbox_row(w, t, now) for w, t in records if w in saved]
             if rows:
                 # Listed in order, so ids (and the thread) follow the order of the diffs.
                 record = (

@@ -43,6 +43,9 @@ class RecordingChat:
     cards: list[tuple[CardTarget, View]] = field(default_factory=list)
     # Each call to ``post`` pops the next planned refusal, if any.
     refusals: list[Exception] = field(default_factory=list)
+    # The same for edit_card (a finished run's last card).
+    edit_refusals: list[Exception] = field(default_factory=list)
+    final_edits: int = 0
     calls: int = 0
 
     async def post(self, target: CardTarget, post: ThreadPost) -> str | None:
@@ -54,6 +57,12 @@ class RecordingChat:
         return f"{len(self.posts)}.000100"
 
     def update_card(self, target: CardTarget, card: View) -> None:
+        self.cards.append((target, card))
+
+    async def edit_card(self, target: CardTarget, card: View) -> None:
+        self.final_edits += 1
+        if self.edit_refusals:
+            raise self.edit_refusals.pop(0)
         self.cards.append((target, card))
 
     def texts(self) -> list[str]:

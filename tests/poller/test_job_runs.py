@@ -9,6 +9,7 @@ from bot.commands import Dispatcher, build_registry
 from bot.poller import NOTE
 from bot.sandbox import FaultKind
 from bot.services import Actor, Identity, MappedBy, MemoryChannelSettings, Services, load_policy
+from bot.services.ports import ChannelBusy, RetryLater
 from bot.services.transitions import Transition, TransitionKind
 from bot.store import EndReason, NotificationState, WatchStatus
 from bot.views import RunKind, RunRef
@@ -276,3 +277,75 @@ async def test_operating_a_step_polls_the_run_at_once(world: World) -> None:
     report = await world.tick(0)
     assert report.polled == 1
     assert TransitionKind.GATE_CLOSED in await _kinds(world, watch.id)
+
+
+async def test_a_finished_run_ends_only_once_its_last_card_is_shown(world: World) -> None:
+    instance = await _start(world, SUCCEEDS)
+    watch = await world.watch(RunKind.JOB, instance)
+    # Slack keeps the last card back twice (a 429, then a busy channel).
+    world.chat.edit_refusals.extend([RetryLater("ratelimited", 1.0), ChannelBusy("busy")])
+    for _ in range(100):
+        await world.tick(5)
+        if world.chat.final_edits:
+            break
+    assert world.chat.texts()[-1]  # the final summary is posted regardless
+    assert not await _ended(world, watch.id)  # but the card still says "Running"
+    for _ in range(20):
+        await world.tick(5)
+        if await _ended(world, watch.id):
+            break
+    assert await _ended(world, watch.id)
+    assert world.chat.final_edits == 3
+    assert getattr(world.chat.cards[-1][1], "finished", None) is True
+    # Nothing was posted twice meanwhile.
+    notes = await world.watches.notifications(watch.id)
+    assert len(world.chat.posts) == len(notes)
+
+
+async def test_a_retry_clicked_while_the_last_card_is_sent_keeps_the_watch(
+    world: World,
+) -> None:
+    instance = await _start(world, FLAKY)
+    watch = await world.watch(RunKind.JOB, instance)
+    original = world.chat.edit_card
+
+    async def clicked_meanwhile(target, card):  # type: ignore[no-untyped-def]
+        # The person clicks Retry failed on the card while its last edit is on its way.
+        status = await world.job.get_job_instance_status(
+            bk_biz_id=BIZ, job_instance_id=instance, bk_username="alice"
+        )
+        step = next(s for s in status.steps if s.status == 4)
+        await world.job.operate_step_instance(
+            bk_biz_id=BIZ,
+            job_instance_id=instance,
+            step_instance_id=step.step_instance_id,
+            operation_code=StepOperation.RETRY_FAILED,
+            bk_username="alice",
+        )
+        await world.watches.touch(RunRef(kind=RunKind.JOB, id=instance, biz=BIZ))
+        await original(target, card)
+
+    world.chat.edit_card = clicked_meanwhile  # type: ignore[method-assign]
+    for _ in range(100):
+        await world.tick(5)
+        if world.chat.final_edits:
+            break
+    world.chat.edit_card = original  # type: ignore[method-assign]
+    assert not await _ended(world, watch.id)
+    for _ in range(100):
+        await world.tick(5)
+        if await _ended(world, watch.id):
+            break
+    assert "succeeded" in world.chat.texts()[-1]
+
+
+async def test_an_attached_runs_card_names_who_started_it_not_who_attached_it(
+    world: World,
+) -> None:
+    started = await world.job.execute_job(bk_biz_id=BIZ, bk_job_id=SUCCEEDS, bk_username="bob")
+    assert started.job_instance_id
+    # Alice attaches it (the world's watches are made by "Alice").
+    await world.watch(RunKind.JOB, started.job_instance_id, attached=True)
+    await world.tick(3)
+    card = world.chat.cards[-1][1]
+    assert getattr(card, "started_by", None) == "bob"

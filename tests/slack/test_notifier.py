@@ -411,6 +411,46 @@ async def test_a_rate_limited_card_edit_is_retried_with_the_newest_state(
     assert metric(notifier, 'bkbot_slack_ratelimited_total{method="chat.update"} 1.0')
 
 
+async def test_edit_card_returns_once_slack_has_the_edit(
+    notifier: SlackNotifier, client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    target = await card(client)
+    notifier.update_card(target, NoticeView(text="card v1"))
+    # Waiting for the final state also covers the older queued one it replaces.
+    await notifier.edit_card(target, NoticeView(text="card final"))
+    assert fake_slack.message(OPS, str(target.ts)).text == "card final"
+    assert [c.params["text"] for c in fake_slack.calls("chat.update")] == ["card final"]
+
+
+async def test_edit_card_of_a_deleted_card_is_undeliverable(
+    notifier: SlackNotifier, fake_slack: FakeSlack
+) -> None:
+    with pytest.raises(Undeliverable) as raised:
+        await notifier.edit_card(CardTarget(OPS, "1700000000.999999"), NoticeView(text="x"))
+    assert raised.value.reason == "message_not_found"
+
+
+async def test_edit_card_waiting_out_a_429_is_busy_but_still_sent(
+    make: MakeNotifier, client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    notifier = await make(queue_wait=0.3)
+    target = await card(client)
+    fake_slack.fail("chat.update", "ratelimited", retry_after=1, times=1)
+    with pytest.raises(ChannelBusy):
+        await notifier.edit_card(target, NoticeView(text="card final"))
+    # Nobody waits any more, yet the edit lands after the pause.
+    await eventually(lambda: fake_slack.message(OPS, str(target.ts)).text == "card final")
+    # Asked again (the poller's next turn), it answers as soon as Slack has it.
+    await notifier.edit_card(target, NoticeView(text="card final"))
+
+
+async def test_edit_card_after_shutdown_is_retried_later(make: MakeNotifier) -> None:
+    notifier = await make()
+    await notifier.aclose()
+    with pytest.raises(RetryLater):
+        await notifier.edit_card(CardTarget(OPS, "1.0"), NoticeView(text="x"))
+
+
 async def test_an_edit_of_a_deleted_card_is_dropped_and_others_carry_on(
     notifier: SlackNotifier,
     client: AsyncWebClient,
