@@ -183,6 +183,8 @@ class Poller:
         report = TickReport(claimed=len(rows))
         if not rows:
             return report
+        # The leases this tick still holds (a watch with nothing to post is let go early).
+        held = {r.id for r in rows}
         try:
             due = [r for r in rows if r.status is WatchStatus.ACTIVE and r.next_poll_at <= now]
             polled = await asyncio.gather(*(self._poll(r, now) for r in due))
@@ -201,7 +203,9 @@ class Poller:
                 if p.card is not None:
                     report.cards += 1
                     self._notifier.update_card(CardTarget(row.channel, row.card_ts), p.card)
-            await self._deliver({r.id: r for r in rows}, report)
+            # A finished run keeps its lease until its last card is shown.
+            keep = {row.id for row, p in zip(due, polled, strict=True) if p.final_card is not None}
+            await self._deliver({r.id: r for r in rows}, report, held, keep)
             finals = [
                 asyncio.create_task(self._finish(row, p.final_card, p.outcome.next_poll_at))
                 for row, p in zip(due, polled, strict=True)
@@ -215,7 +219,7 @@ class Poller:
                     self._finishing.add(task)
                     task.add_done_callback(self._finishing.discard)
         finally:
-            await self._watches.release_many([r.id for r in rows], self.owner)
+            await self._watches.release_many(sorted(held), self.owner)
         return report
 
     # ------------------------------------------------------------------------- one poll
@@ -430,8 +434,15 @@ class Poller:
         self._reader.forget(row.ref)
         return True
 
-    async def _deliver(self, rows: dict[int, WatchRow], report: TickReport) -> None:
-        """Post the outbox of the watches this tick holds: threads in parallel, each in order."""
+    async def _deliver(
+        self, rows: dict[int, WatchRow], report: TickReport, held: set[int], keep: set[int]
+    ) -> None:
+        """Post the outbox of the watches this tick holds: threads in parallel, each in order.
+
+        Before posting (or waiting for the last cards of ``keep``), the watches in ``held``
+        with nothing to post and not in ``keep`` are released and taken out of ``held``:
+        posts keep Slack's pace, and the next polls of the rest of the batch must not wait.
+        """
         pending = await self._watches.pending_notifications(
             self.owner, self._clock.now(), limit=max(1000, 10 * len(rows))
         )
@@ -440,6 +451,10 @@ class Poller:
             by_watch[n.watch_id].append(n)
         # Oldest waiting post first: under a run of 429s no thread keeps losing the race.
         order = sorted((w for w in by_watch if w in rows), key=lambda w: by_watch[w][0].id)
+        quiet = sorted(held - keep - by_watch.keys())
+        if quiet and (order or keep):
+            await self._watches.release_many(quiet, self.owner)
+            held.difference_update(quiet)
         results = await asyncio.gather(*(self._deliver_watch(rows[w], by_watch[w]) for w in order))
         for posted, deferred, dropped in results:
             report.posted += posted

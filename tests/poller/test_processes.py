@@ -193,17 +193,17 @@ def kill_mid_run(
     and the bot is frozen while they are on their way, so the window is hit on purpose.
     """
     retries = 0
-    settle = 0.3
+    # Until anything already on its way lands; after a thaw a slow post may be on its way
+    # again (the fake's latency lasts for ``len(CHANNELS)`` posts), so every freeze waits.
+    settle = 0.3 + slow_slack
     if slow_slack:
         fake.latency("chat.postMessage", slow_slack, times=len(CHANNELS))
         # Each channel with something to post starts its next (slow) post within ~1 s.
         time.sleep(1.2)
-        settle += slow_slack
     while True:
         victim.freeze()
         # Anything already on its way to the fake lands now; nothing new leaves the bot.
         time.sleep(settle)
-        settle = 0.3
         replies = _replies(fake)
         unmarked = _unmarked(replies, read_outbox(db_url))
         if others_running and unmarked:
