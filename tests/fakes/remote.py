@@ -119,6 +119,13 @@ class RemoteFakeSlack:
     def latency(self, method: str, seconds: float, *, times: int | None = None) -> None:
         self._post("latency", {"method": method, "seconds": seconds, "times": times})
 
+    def delayed(self, method: str) -> int:
+        """How many calls to `method` a latency has held back so far (answered or still held)."""
+        response = self._http.get("/_fake/delayed", params={"method": method})
+        response.raise_for_status()
+        count: int = response.json()["count"]
+        return count
+
     def limit_posts_per_channel(self, per_second: float = 1.0, *, burst: int = 1) -> None:
         self._post("limits/posts", {"per_second": per_second, "burst": burst})
 

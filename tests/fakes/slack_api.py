@@ -172,6 +172,8 @@ class _World:
     used_triggers: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     latencies: list[_Latency] = field(default_factory=list)
+    # Calls held back by a latency so far, per method (counted when the hold begins).
+    delayed: dict[str, int] = field(default_factory=dict)
     post_limit: _Limit | None = None
     method_limits: dict[str, _Limit] = field(default_factory=dict)
     serial: int = 0
@@ -386,6 +388,11 @@ class FakeSlack:
         with self._lock:
             self._world.latencies.append(_Latency(method, seconds, times))
 
+    def delayed(self, method: str) -> int:
+        """How many calls to `method` a latency has held back so far (answered or still held)."""
+        with self._lock:
+            return self._world.delayed.get(method, 0)
+
     def limit_posts_per_channel(self, per_second: float = 1.0, *, burst: int = 1) -> None:
         """Enforce chat.postMessage's ~1/s per channel (reference §3.1) with 429 + Retry-After."""
         with self._lock:
@@ -480,6 +487,8 @@ class FakeSlack:
                 if latency.method in ("*", method) and not spent:
                     latency.fired += 1
                     seconds += latency.seconds
+            if seconds:
+                self._world.delayed[method] = self._world.delayed.get(method, 0) + 1
         if seconds:
             await asyncio.sleep(seconds)
 
@@ -963,8 +972,12 @@ class FakeSlack:
         async def healthz(request: Request) -> Response:
             return JSONResponse({"ok": True})
 
+        async def delayed(request: Request) -> Response:
+            return JSONResponse({"count": self.delayed(arg(request, "method") or "")})
+
         return [
             Route("/_fake/healthz", healthz, methods=["GET"]),
+            Route("/_fake/delayed", delayed, methods=["GET"]),
             get("calls", lambda r: self.calls(arg(r, "method"))),
             get("messages", lambda r: self.messages(arg(r, "channel"))),
             get("thread", lambda r: self.thread(arg(r, "channel") or "", arg(r, "ts") or "")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -475,6 +476,25 @@ async def test_latency_delays_the_answer(fake_slack: FakeSlack, client: AsyncWeb
     assert slow >= 0.3 > fast
 
 
+async def test_delayed_counts_calls_a_latency_holds_while_they_are_held(
+    fake_slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake_slack.latency("chat.postMessage", 0.5, times=2)
+    held = asyncio.create_task(client.chat_postMessage(channel=CHANNEL, text="slow"))
+    for _ in range(100):
+        if fake_slack.delayed("chat.postMessage"):
+            break
+        await asyncio.sleep(0.01)
+    # Counted as soon as it is held, before the fake records or answers it.
+    assert fake_slack.delayed("chat.postMessage") == 1
+    assert fake_slack.messages(CHANNEL) == []
+    await held
+    await client.auth_test()
+    assert (fake_slack.delayed("chat.postMessage"), fake_slack.delayed("auth.test")) == (1, 0)
+    fake_slack.reset()
+    assert fake_slack.delayed("chat.postMessage") == 0
+
+
 async def test_posts_beyond_one_per_second_per_channel_get_429() -> None:
     clock = ManualClock()
     with FakeSlack(clock=clock).serve() as fake:
@@ -537,6 +557,11 @@ async def test_the_fake_runs_as_a_separate_process_with_a_control_api() -> None:
         await hook.send(text="done")
         assert remote.responses("r1")[0].body == {"text": "done"}
 
+        remote.latency("auth.test", 0.01, times=1)
+        await client.auth_test()
+        assert remote.delayed("auth.test") == 1
+
         remote.reset()
         assert remote.calls() == []
         assert remote.messages() == []
+        assert remote.delayed("auth.test") == 0

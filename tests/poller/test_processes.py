@@ -180,6 +180,7 @@ def kill_mid_run(
     db_url: str,
     *,
     others_running: bool,
+    context: Callable[[], str],
     slow_slack: float = 0.0,
 ) -> Kill:
     """SIGSTOP the bot, note which of its posts are in the crash window, SIGKILL it.
@@ -190,16 +191,22 @@ def kill_mid_run(
     post caught there is accepted and must come exactly twice.
 
     ``slow_slack`` seconds: Slack answers the bot's next posts (one per channel) that late,
-    and the bot is frozen while they are on their way, so the window is hit on purpose.
+    and the bot is frozen once the fake holds one of them, so the window is hit on purpose
+    (the bot may have nothing to post for a while: the fake says when a post arrives).
     """
     retries = 0
     # Until anything already on its way lands; after a thaw a slow post may be on its way
     # again (the fake's latency lasts for ``len(CHANNELS)`` posts), so every freeze waits.
     settle = 0.3 + slow_slack
     if slow_slack:
+        held_before = fake.delayed("chat.postMessage")
         fake.latency("chat.postMessage", slow_slack, times=len(CHANNELS))
-        # Each channel with something to post starts its next (slow) post within ~1 s.
-        time.sleep(1.2)
+        eventually(
+            lambda: fake.delayed("chat.postMessage") > held_before,
+            within=20,
+            what="a post held by the slow Slack",
+            context=context,
+        )
     while True:
         victim.freeze()
         # Anything already on its way to the fake lands now; nothing new leaves the bot.
@@ -421,7 +428,9 @@ def test_a_bot_killed_mid_run_and_restarted_tells_every_run_once(
 
         eventually(one_ended, within=20, what="the first run to end", context=context)
         # Killed while Slack is slow to answer: posts it accepted die unmarked with the bot.
-        kill = kill_mid_run(first, fake, db_url, others_running=False, slow_slack=SLOW_SLACK)
+        kill = kill_mid_run(
+            first, fake, db_url, others_running=False, context=context, slow_slack=SLOW_SLACK
+        )
         at_kill = read_outbox(db_url)
         assert 0 < kill.replies_before < total, context()
         active = [w for w in at_kill.watches if w.status == "active"]
@@ -477,7 +486,7 @@ def test_two_replicas_on_postgresql_one_killed_the_other_finishes(
 
         eventually(both_posting, within=20, what="both replicas posting", context=context)
         sent_by_doomed = doomed.sent_posts()
-        kill = kill_mid_run(doomed, fake, db_url, others_running=True)
+        kill = kill_mid_run(doomed, fake, db_url, others_running=True, context=context)
         at_kill = read_outbox(db_url)
         active = [w for w in at_kill.watches if w.status == "active"]
         assert active, f"every run ended before the kill\n{context()}"
