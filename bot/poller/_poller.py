@@ -415,12 +415,12 @@ class Poller:
                 "final card not edited yet; retrying", extra={**_context(row), "error": exc.reason}
             )
             return False
-        except Exception:
-            log.exception("final card edit failed unexpectedly; retrying", extra=_context(row))
-            return False
         except Undeliverable as exc:
             # The card was deleted or the channel is closed: nothing left to correct.
             log.warning("final card undeliverable", extra={**_context(row), "error": exc.reason})
+        except Exception:
+            log.exception("final card edit failed unexpectedly; retrying", extra=_context(row))
+            return False
         try:
             # Unless a command acted on the run meanwhile (a retry clicked on its last card).
             ended = await self._watches.end(

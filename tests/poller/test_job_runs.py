@@ -9,7 +9,7 @@ from bot.commands import Dispatcher, build_registry
 from bot.poller import NOTE
 from bot.sandbox import FaultKind
 from bot.services import Actor, Identity, MappedBy, MemoryChannelSettings, Services, load_policy
-from bot.services.ports import ChannelBusy, RetryLater
+from bot.services.ports import ChannelBusy, RetryLater, Undeliverable
 from bot.services.transitions import Transition, TransitionKind
 from bot.store import EndReason, NotificationState, WatchStatus
 from bot.views import RunKind, RunRef
@@ -300,6 +300,25 @@ async def test_a_finished_run_ends_only_once_its_last_card_is_shown(world: World
     # Nothing was posted twice meanwhile.
     notes = await world.watches.notifications(watch.id)
     assert len(world.chat.posts) == len(notes)
+
+
+async def test_a_deleted_card_does_not_keep_a_finished_runs_watch_alive(world: World) -> None:
+    instance = await _start(world, SUCCEEDS)
+    watch = await world.watch(RunKind.JOB, instance)
+    # Someone deleted the card (or archived the channel) before the run finished.
+    world.chat.edit_refusals.append(Undeliverable("message_not_found"))
+    for _ in range(100):
+        await world.tick(5)
+        if world.chat.final_edits:
+            break
+    # Nothing is left to correct: the watch ends with that one attempt, no edit again.
+    assert await _ended(world, watch.id)
+    row = await world.watches.get(watch.id)
+    assert row is not None
+    assert row.end_reason is EndReason.FINISHED
+    await world.tick(60)
+    assert world.chat.final_edits == 1
+    assert "succeeded" in world.chat.texts()[-1]
 
 
 async def test_a_retry_clicked_while_the_last_card_is_sent_keeps_the_watch(
