@@ -142,7 +142,8 @@ class SlackNotifier:
     Card edits: one queued edit per card, a newer state replacing an older one; a single
     worker sends them at most one per ``update_interval`` overall (``chat.update`` is Tier 3,
     about 50/min per workspace) and one per ``post_interval`` per channel. ``edit_card`` queues
-    the same way and waits until Slack has the edit (a run's final state). A 429 pauses all
+    the same way and waits until Slack has the edit (a run's final state, sent before the
+    other edits whose turn has come). A 429 pauses all
     edits for its Retry-After and then the card's newest state is sent.
 
     The client must have no rate-limit retry handler: this class sees each 429 itself.
@@ -415,18 +416,30 @@ class SlackNotifier:
                 edit.settle(RetryLater(f"card edit failed: {exc!r}", TRANSIENT_RETRY))
 
     async def _next_edit(self) -> tuple[CardKey, _Edit]:
-        """The edit whose turn comes first, once it has come."""
+        """The edit whose turn comes first, once it has come.
+
+        Among the edits whose turn has come, one somebody waits for (a run's final state)
+        goes first, then the oldest: after a restart every card taken over is sent again, and
+        at chat.update's pace that queue can take minutes.
+        """
         while True:
             self._wake.clear()
             if not self._pending:
                 self._idle.set()
                 await self._wake.wait()
                 continue
+            now = self._clock()
+
+            def turn(pair: tuple[CardKey, float], now: float = now) -> tuple[bool, bool, float]:
+                key, ready_at = pair
+                if ready_at > now:
+                    return True, False, ready_at  # not yet: whichever comes soonest
+                return False, not self._pending[key].waiters, ready_at
+
             key, ready_at = min(
-                ((k, self._ready_at(k, e)) for k, e in self._pending.items()),
-                key=lambda pair: pair[1],
+                ((k, self._ready_at(k, e)) for k, e in self._pending.items()), key=turn
             )
-            wait = ready_at - self._clock()
+            wait = ready_at - now
             if wait <= 0:
                 edit = self._pending.pop(key)
                 self._gauge()

@@ -422,6 +422,24 @@ async def test_edit_card_returns_once_slack_has_the_edit(
     assert [c.params["text"] for c in fake_slack.calls("chat.update")] == ["card final"]
 
 
+async def test_a_final_card_edit_goes_before_the_queued_refreshes(
+    make: MakeNotifier, client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    # A restarted bot re-sends every card it takes over: a long queue at chat.update's pace.
+    # A run's final state (someone waits for it) must not wait behind all of them.
+    notifier = await make(update_interval=0.1, post_interval=0.01)
+    queued = [await card(client, text=f"queued {i}") for i in range(8)]
+    final = await card(client, text="final v0")
+    for target in queued:
+        notifier.update_card(target, NoticeView(text="refreshed"))
+    await notifier.edit_card(final, NoticeView(text="final"))
+    texts = [c.params["text"] for c in fake_slack.calls("chat.update")]
+    # Only the edit already on its way when the final one was queued may go first.
+    assert texts.index("final") <= 1
+    await eventually(lambda: len(fake_slack.calls("chat.update")) == 9)
+    assert all(fake_slack.message(OPS, str(t.ts)).text == "refreshed" for t in queued)
+
+
 async def test_edit_card_of_a_deleted_card_is_undeliverable(
     notifier: SlackNotifier, fake_slack: FakeSlack
 ) -> None:
