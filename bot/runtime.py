@@ -12,6 +12,7 @@ from types import TracebackType
 import httpx
 
 from bot.clients._http import Credentials, Transport, default_timeout
+from bot.clients._pools import PoolSet
 from bot.clients.bk_job import JobClient
 from bot.clients.bk_sops import SopsClient
 from bot.commands import Dispatcher, build_registry
@@ -48,17 +49,19 @@ __all__ = [
 # The embedded sandbox is reached in-process; the host name only appears in logs and URLs.
 SANDBOX_BASE_URL = "http://sandbox.local"
 
-# One pool for every BlueKing call; the poller and many users share it.
+# One set of pools for every BlueKing call; the poller and many users share it. Four small
+# pools rather than one large one: see PoolSet (the poller keeps 16 calls in flight).
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+_POOLS = 4
 
 
 @dataclass
 class BlueKing:
-    """The BlueKing side of the bot: both clients over one connection pool."""
+    """The BlueKing side of the bot: both clients over one set of connection pools."""
 
     job: JobClient
     sops: SopsClient
-    http: httpx.AsyncClient
+    http: PoolSet
     backend: Backend
     sandbox: Sandbox[Clock] | None = None
     # The ESB root the clients call (the shared pool has no base URL of its own).
@@ -94,10 +97,15 @@ def build_blueking(settings: Settings, *, sandbox: Sandbox[Clock] | None = None)
         sandbox = sandbox or Sandbox(
             app_code=credentials.app_code, app_secret=credentials.app_secret
         )
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=sandbox.app),
-            base_url=SANDBOX_BASE_URL,
-            timeout=timeout,
+        # In-process: no connections, so no pool to split.
+        http = PoolSet(
+            [
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=sandbox.app),
+                    base_url=SANDBOX_BASE_URL,
+                    timeout=timeout,
+                )
+            ]
         )
         transport = Transport(http, credentials)
         return BlueKing(
@@ -107,7 +115,11 @@ def build_blueking(settings: Settings, *, sandbox: Sandbox[Clock] | None = None)
             backend=Backend.SANDBOX,
             sandbox=sandbox,
         )
-    http = httpx.AsyncClient(timeout=timeout, limits=_LIMITS)
+    http = PoolSet.build(
+        _POOLS,
+        limits=_LIMITS,
+        make=lambda limits: httpx.AsyncClient(timeout=timeout, limits=limits),
+    )
     transport = Transport(http, credentials)
     component = settings.component_url()
     if component is None:  # Settings refuses a real backend without ESB; keep mypy honest

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, Protocol, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -34,6 +34,7 @@ __all__ = [
     "AuthStyle",
     "Call",
     "Credentials",
+    "Requester",
     "Transport",
     "build_request",
     "decode",
@@ -49,6 +50,20 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
 _EXCERPT = 300
+
+
+class Requester(Protocol):
+    """What Transport sends through: an ``httpx.AsyncClient`` or a ``PoolSet`` of them."""
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = ...,
+        json: Any = ...,
+        headers: Mapping[str, str] | None = ...,
+    ) -> httpx.Response: ...
 
 
 class AuthStyle(enum.Enum):
@@ -149,11 +164,11 @@ def _query_value(value: object) -> str:
 
 
 class Transport:
-    """Sends Calls over one shared ``httpx.AsyncClient`` and returns the success envelope."""
+    """Sends Calls over one shared connection pool and returns the success envelope."""
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: Requester,
         credentials: Credentials,
         *,
         retry: RetryPolicy | None = None,
@@ -165,7 +180,7 @@ class Transport:
         self._sleep = sleep
 
     @property
-    def http(self) -> httpx.AsyncClient:
+    def http(self) -> Requester:
         """The shared connection pool."""
         return self._http
 

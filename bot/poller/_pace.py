@@ -24,10 +24,9 @@ class PollerConfig:
     # A lease outlives one tick by far; a replica that dies hands its runs over after it.
     lease_seconds: float = 60.0
     # Watches claimed per tick, and BlueKing calls in flight at once (all watches together).
-    # httpx's pool walks every open connection on each request and response, so a call
-    # costs more CPU the more are in flight (2.6 / 3.7 / 4.5 ms at 8 / 16 / 32 on the
-    # benchmark VM, docs/benchmarks.md "Poller"); 16 still covers 320 calls/s at 50 ms per
-    # call and stays under the 20 connections the shared pool keeps alive (bot/runtime.py).
+    # 16 cover 320 calls/s at 50 ms per call; spread over the four small pools of
+    # bot/runtime.py (PoolSet: a call costs more CPU the larger its pool), they stay within
+    # the 20 connections kept alive.
     batch: int = 200
     concurrency: int = 16
     # One BlueKing read may take this long before the poll counts as failed.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import socket
@@ -564,10 +563,9 @@ def _thread_post(row: WatchRow, n: Notification) -> ThreadPost:
 
 
 def _digest(card: View) -> str:
-    data = card.model_dump(mode="json", exclude=set(_VOLATILE))
-    return hashlib.sha1(
-        json.dumps(data, sort_keys=True).encode(), usedforsecurity=False
-    ).hexdigest()
+    # pydantic's own serializer: every poll digests its card, and fields keep their order.
+    data = card.model_dump_json(exclude=set(_VOLATILE))
+    return hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()
 
 
 def _changed_at(cursors: dict[str, JsonValue]) -> datetime | None:
