@@ -326,6 +326,9 @@ class JobApi:
         inst = self.world.instances.get(inst_id or 0)
         if inst is None or inst.biz_id != req.biz_id:
             raise ApiError(1244006, f"Job instance [{inst_id}] does not exist")
+        # Normally a no-op after `handle` advanced the agenda; it keeps a run that somehow
+        # missed its agenda entry from looking frozen to whoever reads or operates it.
+        self.world.touch(inst, req.now)
         return inst
 
     def _script_for_run(self, req: Request, script_id: int) -> Script:
@@ -813,6 +816,8 @@ class JobApi:
                 inst.start_now(req.now)
         except OperationRefused as exc:
             raise ApiError(exc.code, exc.message) from None
+        finally:
+            self.world.reschedule(inst)  # operations move (or clear) the next transition
         return {"job_instance_id": inst.id, "job_instance_name": None}
 
     def _op_operate_step_instance(self, req: Request) -> Any:
@@ -832,6 +837,8 @@ class JobApi:
             inst.operate_step(step, code, req.user, req.now)
         except OperationRefused as exc:
             raise ApiError(exc.code, exc.message) from None
+        finally:
+            self.world.reschedule(inst)  # retry, confirm, skip... set a new next transition
         return {"job_instance_id": inst.id, "job_instance_name": None, "step_instance_id": step.id}
 
     def _readable(self, req: Request) -> JobInstance:

@@ -320,6 +320,10 @@ class JobInstance:
     current: int = 0
     variables: dict[str, str] = field(default_factory=dict)
     callback_url: str | None = None
+    # Bookkeeping of the world's agenda (_job_agenda.py): creation rank, and the due time of
+    # this instance's one authoritative heap entry (None: not on the agenda).
+    agenda_rank: int = field(default=0, repr=False, compare=False)
+    agenda_due: datetime | None = field(default=None, repr=False, compare=False)
 
     # ---- construction -------------------------------------------------------------
 
@@ -331,12 +335,13 @@ class JobInstance:
     def advance(self, now: datetime) -> None:
         """Apply every transition due at or before `now`, in time order."""
         for _ in range(10_000):  # a bound, not a budget: each loop fires one event
-            due = self._next_event()
+            due = self.next_event()
             if due is None or due > now:
                 return
             self._fire(due)
 
-    def _next_event(self) -> datetime | None:
+    def next_event(self) -> datetime | None:
+        """When the next transition is due (None: only an operation can move this run)."""
         if self.status == 1:
             return self.start_at
         step = self.current_step

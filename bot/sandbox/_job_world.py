@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from ._common import JOB_TZ, JSONObj
+from ._job_agenda import JobAgenda
 from ._job_engine import (
     Account,
     Cron,
@@ -58,12 +59,17 @@ class JobWorld:
         self.plans: dict[int, Plan] = {}
         self.crons: dict[int, Cron] = {}
         self.instances: dict[int, JobInstance] = {}
+        # Reads `instances` live, so that dict is never replaced, only changed.
+        self.agenda = JobAgenda(self.instances)
         self._seed_cmdb()
         self._seed_accounts()
         self._seed_scripts()
         self._seed_plans()
         self._seed_crons()
         self._seed_instances()
+        # The seeds edit and advance their runs by hand after creating them.
+        for inst in self.instances.values():
+            self.reschedule(inst)
 
     # ---- lookups -------------------------------------------------------------------
 
@@ -132,6 +138,7 @@ class JobWorld:
         )
         inst.schedule_start(now)
         self.instances[instance_id] = inst
+        self.agenda.add(inst)
         return inst
 
     def new_cron_id(self) -> int:
@@ -140,8 +147,18 @@ class JobWorld:
         return cron_id
 
     def advance(self, now: datetime) -> None:
-        for inst in self.instances.values():
-            inst.advance(now)
+        """Apply every transition due at or before `now`; runs with nothing due cost nothing."""
+        for inst in self.agenda.pop_due(now):
+            self.touch(inst, now)
+
+    def touch(self, inst: JobInstance, now: datetime) -> None:
+        """Bring one instance up to `now` whatever the agenda holds for it."""
+        inst.advance(now)
+        self.reschedule(inst)
+
+    def reschedule(self, inst: JobInstance) -> None:
+        """Call after anything outside `advance` changes when the instance moves next."""
+        self.agenda.reschedule(inst)
 
     # ---- seed: CMDB ------------------------------------------------------------------
 
