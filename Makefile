@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest sandbox bench clean
+.PHONY: run test lint typecheck pytest sandbox bench bench-poller clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/client.py
+
+# About half an hour: N = 100, 1,000 and 5,000 watched runs (docs/benchmarks.md "Poller").
+bench-poller: $(STAMP)
+	$(BIN)/python bench/poller.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
