@@ -419,8 +419,9 @@ class SlackNotifier:
         """The edit whose turn comes first, once it has come.
 
         Among the edits whose turn has come, one somebody waits for (a run's final state)
-        goes first, then the oldest: after a restart every card taken over is sent again, and
-        at chat.update's pace that queue can take minutes.
+        goes first, then the one whose turn came first (the oldest among equals): after a
+        restart every card taken over is sent again, and at chat.update's pace that queue
+        can take minutes.
         """
         while True:
             self._wake.clear()
